@@ -1,0 +1,78 @@
+"""``kcity check``: what the desk would do with a message, with no side effects."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import parseaddr
+
+from rich.console import Console
+from rich.table import Table
+
+from kcity.config import Settings
+from kcity.intake import KnownApplication, assess_message, reply_for
+from kcity.pipeline import REFERENCE_IN_SUBJECT
+from mail.parse import parse_message
+from mail.tokens import MessageIdSigner
+
+
+def check_file(raw: bytes, name: str, settings: Settings) -> dict:
+    message = parse_message(raw)
+    signer = MessageIdSigner(settings.secret, settings.mail_domain)
+    known = _thread_reference(message, signer)
+    # Date rules use the message's own Date header, so a check is repeatable.
+    submitted_at = message.date if message.date and message.date.tzinfo else datetime.now(timezone.utc)
+    assessment = assess_message(
+        message,
+        own_addresses=frozenset({parseaddr(settings.mail_from)[1].lower()}),
+        is_own_message_id=signer.is_ours,
+        submitted_at=submitted_at,
+        follow_up_of=KnownApplication(known, {}, "en") if known else None,
+    )
+    reference = known if assessment.is_application and known else ("KCN-0000-0000" if assessment.is_application else None)
+    reply = reply_for(assessment, reference=reference)
+    problems = assessment.problems
+    return {
+        "file": name,
+        "classification": str(assessment.classification.kind),
+        "reason": assessment.classification.reason,
+        "fields": assessment.fields if assessment.is_application else (assessment.extraction.fields if assessment.extraction else {}),
+        "missing": [p.field for p in problems if p.kind == "missing"],
+        "invalid": [{"field": p.field, "message": p.message} for p in problems if p.kind == "invalid"],
+        "eligibility": (
+            {"status": assessment.decision.status, "reasons": [r.as_dict() for r in assessment.decision.reasons]}
+            if assessment.decision else None
+        ),
+        "status": assessment.status,
+        "reply": (
+            {"kind": reply.kind, "language": reply.language, "subject": reply.subject, "body": reply.body}
+            if reply else None
+        ),
+    }
+
+
+def _thread_reference(message, signer: MessageIdSigner) -> str | None:
+    for mid in reversed([m for m in message.references + [message.in_reply_to] if m]):
+        reference = signer.reference_of(mid)
+        if reference and reference != "-":
+            return reference
+    match = REFERENCE_IN_SUBJECT.search(message.subject)
+    return match.group(0).upper() if match else None
+
+
+def render_check(result: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=result["file"], show_header=False, title_justify="left")
+    table.add_row("classification", f"{result['classification']} ({result['reason']})")
+    if result["eligibility"]:
+        table.add_row("eligibility", result["eligibility"]["status"])
+        for reason in result["eligibility"]["reasons"]:
+            table.add_row("", f"- {reason['message']}")
+    if result["status"]:
+        table.add_row("status", result["status"])
+    if result["missing"]:
+        table.add_row("missing", ", ".join(result["missing"]))
+    for problem in result["invalid"]:
+        table.add_row("invalid", f"{problem['field']}: {problem['message']}")
+    reply = result["reply"]
+    table.add_row("reply", f"{reply['kind']} in {reply['language']}: {reply['subject']}" if reply else "none")
+    console.print(table)

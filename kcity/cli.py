@@ -1,0 +1,163 @@
+"""The ``kcity`` command: thin entry points over the desk.
+
+Each command reads settings, calls into ``kcity.service`` / ``kcity.intake``,
+and turns our errors into one clear line (never a traceback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from kcity.config import SettingsError, load_settings
+from store.db import StoreError
+
+# Errors a user can act on; anything else is a bug and keeps its traceback.
+USER_ERRORS = (SettingsError, StoreError, OSError)
+
+
+class DeskGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            raise click.ClickException(_one_line(exc)) from None
+        except Exception as exc:
+            from mail.imap import ImapError
+            from mail.smtp import SmtpError
+
+            if isinstance(exc, (ImapError, SmtpError)):
+                raise click.ClickException(_one_line(exc)) from None
+            raise
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+@click.group(cls=DeskGroup)
+@click.option("--env-file", default=".env", show_default=True, help="Settings file read under the environment.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the service does.")
+@click.pass_context
+def main(ctx: click.Context, env_file: str, verbose: bool) -> None:
+    """K-City Application Desk: read applications by email, check them, store them, answer them."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"env_file": env_file}
+
+
+def _settings(ctx: click.Context):
+    return load_settings(env_file=ctx.obj["env_file"])
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the service: poll the inbox, process, reply; stop with Ctrl-C or SIGTERM."""
+    from kcity.service import Desk, run as run_service
+
+    settings = _settings(ctx)
+    settings.require_source()
+    settings.require_sink()
+    desk = Desk(settings)
+    try:
+        asyncio.run(run_service(desk))
+    finally:
+        desk.close()
+
+
+@main.command()
+@click.option("--once", is_flag=True, required=True, help="One pass over the inbox and the outbox, then exit.")
+@click.pass_context
+def poll(ctx: click.Context, once: bool) -> None:
+    """One pass over every mail source and the outbox (for cron and tests)."""
+    from kcity.service import Desk, poll_once
+
+    settings = _settings(ctx)
+    settings.require_source()
+    settings.require_sink()
+    desk = Desk(settings)
+    try:
+        report = asyncio.run(poll_once(desk))
+    finally:
+        desk.close()
+    counts: dict[str, int] = {}
+    for outcome in report.outcomes:
+        counts[outcome.classification or outcome.status] = counts.get(outcome.classification or outcome.status, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no new mail"
+    click.echo(
+        f"{len(report.outcomes)} messages ({summary}); {report.quarantined_unfetched} too large;"
+        f" replies: {report.delivery.sent} sent, {report.delivery.retrying} to retry, {report.delivery.failed} failed"
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file per line.")
+@click.pass_context
+def check(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what the desk would do with each .eml FILE, without storing or sending anything."""
+    from kcity.checking import check_file, render_check
+
+    settings = _settings(ctx)
+    failed = False
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            click.echo(f"kcity check: {path}: {exc.strerror or exc}", err=True)
+            failed = True
+            continue
+        result = check_file(raw, str(path), settings)
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False, default=str))
+        else:
+            render_check(result)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--message-dates/--arrival-dates", default=True, show_default=True,
+              help="Judge deadlines by each message's Date header (archives) or by now.")
+@click.pass_context
+def ingest(ctx: click.Context, path: Path, message_dates: bool) -> None:
+    """Take a Maildir, an mbox or a folder of .eml files through the whole pipeline."""
+    from kcity.ingesting import ingest_path
+
+    settings = _settings(ctx)
+    ingest_path(settings, path, use_message_date=message_dates)
+
+
+@main.command()
+@click.option("--dir", "workdir", type=click.Path(path_type=Path), default=None,
+              help="Where to put the demo's mailbox, database and outbox (default: a new temporary folder).")
+def demo(workdir: Path | None) -> None:
+    """Zero configuration: sample applications through the real pipeline, shown as a table."""
+    from kcity.demo import run_demo
+
+    run_demo(workdir)
+
+
+@main.command("export-messages")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.pass_context
+def export_messages(ctx: click.Context, folder: Path) -> None:
+    """Write every archived message's raw bytes to FOLDER as .eml files."""
+    from store.db import open_store
+    from store.export import export_raw_messages
+
+    settings = _settings(ctx)
+    db = open_store(settings.db_path)
+    count = export_raw_messages(db, folder)
+    click.echo(f"{count} messages written to {folder}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The pure half of intake: from a parsed message to what should happen to it.
+
+classify -> extract -> validate -> assess -> compose, with no I/O: the store
+supplies what it knows (the application a follow-up belongs to) and gets back
+an ``Assessment`` to apply. ``kcity check`` uses this alone, with no store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mail.classify import Classification, Kind, classify
+from mail.compose import Reply, compose_reply
+from mail.extract import Extraction, extract
+from mail.language import detect_language
+from mail.message import ParsedMessage
+from rules import form
+from rules.decision import INELIGIBLE, NEEDS_REVIEW, Decision
+from rules.eligibility import assess
+from rules.problem import Problem
+from rules.rounds import round_for
+from rules.validate import validate
+
+# An email naming at least this many form fields is an application, not a question.
+MIN_LABELS_FOR_APPLICATION = 3
+
+REPLY_KINDS_BY_STATUS = {
+    "incomplete": "missing_fields",
+    "ineligible": "ineligible",
+    "complete": "acknowledgement",
+    "needs_review": "acknowledgement",
+}
+
+
+@dataclass(frozen=True)
+class KnownApplication:
+    """What the store tells intake about the application a follow-up belongs to."""
+
+    reference: str
+    fields: dict
+    language: str
+
+
+@dataclass
+class Assessment:
+    message: ParsedMessage
+    classification: Classification
+    extraction: Extraction | None = None
+    fields: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    decision: Decision | None = None
+    status: str | None = None  # the application's status, when this is one
+    language: str = form.DEFAULT_LANGUAGE
+
+    @property
+    def is_application(self) -> bool:
+        return self.classification.kind in (Kind.APPLICATION, Kind.FOLLOW_UP)
+
+    @property
+    def reply_kind(self) -> str | None:
+        if self.is_application:
+            return REPLY_KINDS_BY_STATUS[self.status]
+        if self.classification.kind == Kind.INQUIRY:
+            return "inquiry"
+        return None  # auto-replies, bounces and our own mail never get one
+
+
+def assess_message(
+    message: ParsedMessage,
+    *,
+    own_addresses: frozenset[str],
+    is_own_message_id,
+    submitted_at: datetime,
+    follow_up_of: KnownApplication | None = None,
+) -> Assessment:
+    extraction = extract(message)
+    classification = classify(
+        message,
+        own_addresses=own_addresses,
+        is_own_message_id=is_own_message_id,
+        follow_up_of=follow_up_of.reference if follow_up_of else None,
+        looks_like_application=extraction.labels_found >= MIN_LABELS_FOR_APPLICATION,
+    )
+    result = Assessment(message, classification, extraction)
+    result.language = _reply_language(extraction, message, follow_up_of)
+    if not result.is_application:
+        return result
+
+    fields = extraction.fields
+    if classification.kind == Kind.FOLLOW_UP and follow_up_of:
+        fields = form.merge(follow_up_of.fields, extraction.fields)
+    result.fields = fields
+    result.problems = validate(fields)
+    result.decision = assess(fields, round_for(submitted_at), submitted_at=submitted_at)
+    result.status = application_status(result.problems, result.decision)
+    return result
+
+
+def application_status(problems: list[Problem], decision: Decision) -> str:
+    if decision.status == INELIGIBLE:
+        return "ineligible"  # no point asking for missing fields first
+    if problems:
+        return "incomplete"
+    if decision.status == NEEDS_REVIEW:
+        return "needs_review"
+    return "complete"
+
+
+def reply_for(assessment: Assessment, *, reference: str | None, bot_link: str | None = None) -> Reply | None:
+    kind = assessment.reply_kind
+    if kind is None:
+        return None
+    return compose_reply(
+        kind,
+        language=assessment.language,
+        reference=reference,
+        fields=assessment.fields,
+        problems=assessment.problems,
+        decision=assessment.decision,
+        original_subject=assessment.message.subject,
+        bot_link=bot_link,
+    )
+
+
+def submission_year(submitted_at: datetime, timezone: str = "Asia/Seoul") -> int:
+    return submitted_at.astimezone(ZoneInfo(timezone)).year
+
+
+def _reply_language(extraction: Extraction, message: ParsedMessage, known: KnownApplication | None) -> str:
+    language = extraction.language or detect_language(message.subject + "\n" + message.text)
+    if language is None and known is not None:
+        language = known.language
+    return language if language in form.LANGUAGES else form.DEFAULT_LANGUAGE

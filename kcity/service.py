@@ -1,0 +1,264 @@
+"""The composition root: settings in, a wired desk out, and the loops that drive it.
+
+``Desk`` owns the store, its writer thread and the pipeline. ``poll_once`` is
+one pass over every source and the outbox (``kcity poll --once``); ``run`` is
+the long-running service (``kcity run``), which stops cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parseaddr
+from typing import Callable
+
+import sqlite_utils
+
+from kcity.config import Settings
+from kcity.delivery import DeliveryReport, FolderSender, deliver_due
+from kcity.pipeline import Outcome, Pipeline
+from mail.backoff import Backoff
+from mail.imap import ImapConfig, ImapError, ImapMailbox
+from mail.maildir import MaildirSource
+from mail.parse import parse_message
+from mail.smtp import SmtpConfig, SmtpSender
+from mail.tokens import MessageIdSigner
+from store.db import open_store, transaction
+from store.messages import is_archived_slot, quarantine_unfetched
+from store.outbox import recover_interrupted
+from store.writer import Writer
+
+log = logging.getLogger(__name__)
+
+# Messages handed from the IMAP reader to the pipeline at most this far ahead:
+# enough to overlap network and processing, small enough to bound memory.
+PREFETCH = 200
+MARK_DONE_EVERY = 100
+
+
+@dataclass
+class PollReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    quarantined_unfetched: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+class Desk:
+    """Everything wired from one Settings object."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        use_message_date: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ):
+        self.settings = settings
+        self.clock = clock
+        self.db: sqlite_utils.Database = open_store(settings.db_path)
+        self.writer = Writer()
+        own = parseaddr(settings.mail_from)[1].lower()
+        self.pipeline = Pipeline(
+            db=self.db,
+            signer=MessageIdSigner(settings.secret, settings.mail_domain),
+            mail_from=settings.mail_from,
+            own_addresses=frozenset({own} | ({settings.imap_user.lower()} if settings.imap_user else set())),
+            replies_per_hour=settings.replies_per_hour,
+            timezone=settings.timezone,
+            clock=clock,
+            use_message_date=use_message_date,
+            bot_link=self._bot_link,
+        )
+
+    def _bot_link(self, reference: str) -> str | None:
+        return None  # the Telegram issue binds chats to applications; until then no link
+
+    def sender(self):
+        s = self.settings
+        if s.smtp_host:
+            return SmtpSender(SmtpConfig(s.smtp_host, s.smtp_port, s.smtp_user, s.smtp_password, s.smtp_security))
+        return FolderSender(s.outbox_dir)
+
+    def imap_mailbox(self) -> ImapMailbox:
+        s = self.settings
+        return ImapMailbox(
+            ImapConfig(
+                host=s.imap_host, port=s.imap_port, user=s.imap_user, password=s.imap_password,
+                security=s.imap_security, folder=s.imap_folder, auth=s.imap_auth,
+                oauth_token=s.oauth_token if s.imap_auth == "xoauth2" else None,
+                done_keyword=s.imap_done_keyword, move_to=s.imap_move_to,
+            )
+        )
+
+    async def recover(self) -> list[Outcome]:
+        """After a crash: replies caught mid-send are not resent; archived mail is finished."""
+        at = self.clock().isoformat()
+        await self.writer.call(_in_transaction, self.db, recover_interrupted, at)
+        return await self.writer.call(self.pipeline.resume)
+
+    async def process(self, raw: bytes, *, source: str, source_key: str | None = None) -> Outcome:
+        return await self.writer.call(self.pipeline.process, raw, source=source, source_key=source_key)
+
+    async def deliver(self) -> DeliveryReport:
+        return await deliver_due(self.db, self.writer, self.sender(), mail_from=self.settings.mail_from, clock=self.clock)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.db.conn.close()
+
+
+def _in_transaction(db, fn, *args):
+    with transaction(db):
+        return fn(db, *args)
+
+
+async def poll_maildir(desk: Desk, report: PollReport) -> None:
+    source = MaildirSource(desk.settings.maildir)
+    for key in source.pending():
+        raw = source.read(key)
+        report.outcomes.append(await desk.process(raw, source="maildir", source_key=f"maildir:{key}"))
+        source.mark_done(key)  # only after the archive committed
+
+
+async def poll_imap(desk: Desk, mailbox: ImapMailbox, report: PollReport) -> None:
+    """One pass over the IMAP folder: archive, process and mark done every pending message."""
+    s = desk.settings
+    pending = await mailbox.pending()
+    slot = lambda uid: f"imap:{s.imap_folder}:{mailbox.uidvalidity}:{uid}"  # noqa: E731
+    to_fetch, done = [], []
+    for remote in pending:
+        if await desk.writer.call(is_archived_slot, desk.db, slot(remote.uid)):
+            done.append(remote.uid)  # archived before a crash, never flagged: just flag it
+        elif remote.size > s.max_message_bytes:
+            header = await mailbox.fetch_header(remote.uid)
+            await desk.writer.call(_quarantine_oversized, desk, slot(remote.uid), remote.size, header)
+            report.quarantined_unfetched += 1
+            done.append(remote.uid)
+        else:
+            to_fetch.append(remote.uid)
+    if done:
+        await mailbox.mark_done(done)
+        done = []
+
+    queue: asyncio.Queue = asyncio.Queue(maxsize=PREFETCH)
+
+    async def fetch_all():
+        try:
+            async for uid, raw in mailbox.fetch(to_fetch):
+                await queue.put((uid, raw))
+        finally:
+            await queue.put(None)
+
+    reader = asyncio.create_task(fetch_all())
+    try:
+        while (item := await queue.get()) is not None:
+            uid, raw = item
+            report.outcomes.append(await desk.process(raw, source="imap", source_key=slot(uid)))
+            done.append(uid)
+            if len(done) >= MARK_DONE_EVERY:
+                await mailbox.mark_done(done)
+                done = []
+        await reader  # re-raise a fetch failure
+    finally:
+        if not reader.done():
+            reader.cancel()
+        if done:
+            await mailbox.mark_done(done)
+
+
+def _quarantine_oversized(desk: Desk, source_key: str, size: int, header: bytes) -> int:
+    parsed = parse_message(header)
+    limit = desk.settings.max_message_bytes
+    with transaction(desk.db):
+        return quarantine_unfetched(
+            desk.db, source="imap", source_key=source_key, size=size, header=header,
+            received_at=desk.clock().isoformat(),
+            reason=f"too large: {size:,} bytes, the limit is {limit:,}; not downloaded",
+            from_addr=parsed.from_addr, subject=parsed.subject[:500], message_id=parsed.message_id or "",
+        )
+
+
+async def poll_once(desk: Desk) -> PollReport:
+    """One pass over every source and the outbox."""
+    report = PollReport()
+    report.outcomes.extend(await desk.recover())
+    if desk.settings.maildir:
+        await poll_maildir(desk, report)
+    if desk.settings.imap_host:
+        mailbox = desk.imap_mailbox()
+        await mailbox.connect()
+        try:
+            await poll_imap(desk, mailbox, report)
+        finally:
+            await mailbox.close()
+    report.delivery = await desk.deliver()
+    return report
+
+
+async def run(desk: Desk, stop: asyncio.Event | None = None) -> None:
+    """The service: poll, wait for new mail (IDLE or a timer), deliver, until stopped."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    await desk.recover()
+    tasks = [asyncio.create_task(_outbox_loop(desk, stop))]
+    if desk.settings.imap_host:
+        tasks.append(asyncio.create_task(_imap_loop(desk, stop)))
+    if desk.settings.maildir:
+        tasks.append(asyncio.create_task(_maildir_loop(desk, stop)))
+    await stop.wait()
+    log.info("stopping")
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _imap_loop(desk: Desk, stop: asyncio.Event) -> None:
+    backoff = Backoff(base=1, cap=300, factor=2)
+    while not stop.is_set():
+        mailbox = desk.imap_mailbox()
+        try:
+            await mailbox.connect()
+            backoff.reset()
+            while not stop.is_set():
+                await poll_imap(desk, mailbox, PollReport())
+                await mailbox.wait_for_new(desk.settings.poll_seconds)
+        except (ImapError, OSError, asyncio.TimeoutError) as exc:
+            delay = backoff.next_delay()
+            log.warning("IMAP: %s; reconnecting in %.0f s", exc, delay)
+            await _sleep_unless(stop, delay)
+        except Exception:  # a bug must not end polling for good: log it, back off, go on
+            delay = backoff.next_delay()
+            log.exception("IMAP polling failed; retrying in %.0f s", delay)
+            await _sleep_unless(stop, delay)
+        finally:
+            await mailbox.close()
+
+
+async def _maildir_loop(desk: Desk, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        await poll_maildir(desk, PollReport())
+        await _sleep_unless(stop, min(desk.settings.poll_seconds, 10))
+
+
+async def _outbox_loop(desk: Desk, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await desk.deliver()
+        except Exception:
+            log.exception("delivering the outbox failed")
+        await _sleep_unless(stop, 5)
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass

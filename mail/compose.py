@@ -1,0 +1,358 @@
+"""Replies to applicants: what we say (``compose_reply``) and the message that carries it (``to_mime``).
+
+Both are pure. What the program is and does comes only from ``mail.texts``,
+which renders the call for applications; this module chooses the texts and
+fills in the applicant's own data, the problems and the decision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+import pycountry
+from babel import Locale
+from babel.numbers import format_decimal
+
+from mail.texts import Texts, resolve_language, texts_for
+from rules.decision import Decision, Reason
+from rules.form import FIELDS_BY_CODE, REQUIRED_CODES, Field, blank_form, flatten, get
+from rules.problem import Problem
+
+__all__ = ["KINDS", "Reply", "compose_reply", "reply_subject", "to_mime"]
+
+KINDS = ("acknowledgement", "missing_fields", "ineligible", "inquiry")
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str  # one of KINDS
+    language: str  # ISO 639-1: en, ko, es or fr
+    subject: str
+    body: str  # plain text
+
+
+def compose_reply(
+    kind: str,
+    *,
+    language: str | None,
+    reference: str | None,
+    fields: dict,
+    problems: list[Problem],
+    decision: Decision | None,
+    original_subject: str,
+    deadline_note: str | None = None,
+    bot_link: str | None = None,
+    answers: Sequence[str] = (),
+) -> Reply:
+    """The reply of ``kind`` in the applicant's language (English when we do not write theirs)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown reply kind {kind!r}; expected one of {', '.join(KINDS)}")
+    lang = resolve_language(language)
+    t = texts_for(lang)
+    greeting = _greeting(t, get(fields, "contact.name"))
+    if kind == "acknowledgement":
+        middle = _acknowledgement(t, lang, reference, fields, decision)
+    elif kind == "missing_fields":
+        middle = _missing_fields(t, lang, reference, problems)
+    elif kind == "ineligible":
+        middle = _ineligible(t, reference, decision)
+    else:
+        middle = _inquiry(t, lang, reference, answers)
+    extras = [deadline_note, t.bot_link.format(link=bot_link) if bot_link else None]
+    paragraphs = [greeting, *middle, *extras, f"-- \n{t.footer}"]
+    body = "\n\n".join(p.strip("\n") for p in paragraphs if p and p.strip()) + "\n"
+    return Reply(kind, lang, reply_subject(original_subject, reference, t.subjects[kind]), body)
+
+
+# --- Subject ---------------------------------------------------------------
+
+# Reply and forward prefixes as mail clients write them in the languages we meet:
+# Re, Fwd, AW/WG (German), SV/VS (Nordic), TR (French), RV (Spanish), RES (Portuguese),
+# 답장/회신/전달 (Korean), 回复/回覆/转发 (Chinese); with "[2]" counters and full-width colons.
+_PREFIXES = re.compile(
+    r"^(?:\s*(?:re|fwd?|aw|wg|sv|vs|tr|rv|res|antw|답장|회신|전달|回复|回覆|转发|轉寄)"
+    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：])+\s*",
+    re.IGNORECASE,
+)
+# Characters that end a line somewhere (str.splitlines, mail parsers), plus other controls.
+_LINE_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+
+
+def clean_header(value: str) -> str:
+    """One line, whatever the value held: no header injection, no folding surprises."""
+    return " ".join(_LINE_BREAKS.sub(" ", value).split())
+
+
+def reply_subject(original: str, reference: str | None, fallback: str) -> str:
+    """ "RE: Fwd: Smart Cusco [KCN-1]" -> "Re: Smart Cusco [KCN-1]"; "" -> fallback [KCN-1]."""
+    subject = clean_header(original or "")
+    if reference:
+        subject = re.sub(rf"\s*\[\s*{re.escape(clean_header(reference))}\s*\]", " ", subject, flags=re.I)
+    subject = clean_header(_PREFIXES.sub("", subject))
+    subject = f"Re: {subject}" if subject else fallback
+    return f"{subject} [{clean_header(reference)}]" if reference else subject
+
+
+# --- The four kinds ------------------------------------------------------------
+
+
+def _greeting(t: Texts, name: object) -> str:
+    name = " ".join(str(name).split()) if name else ""
+    return t.greeting_named.format(name=name) if name else t.greeting
+
+
+def _reply_hint(t: Texts, reference: str | None) -> str:
+    return t.reply_hint_ref.format(reference=reference) if reference else t.reply_hint
+
+
+def _reference_line(t: Texts, reference: str | None) -> str | None:
+    return t.reference_line.format(reference=reference) if reference else None
+
+
+def _acknowledgement(t: Texts, lang: str, reference, fields: dict, decision: Decision | None) -> list:
+    received = "\n".join(
+        _indent(f"{FIELDS_BY_CODE[code].label(lang)}: {display_value(FIELDS_BY_CODE[code], value, lang)}")
+        for code, value in flatten(fields).items()
+    )
+    # Flags that do not decide (over the cap, late) are worth telling the applicant now.
+    notes = [r for r in (decision.reasons if decision else ()) if not r.blocking]
+    return [
+        t.ack_intro,
+        _reference_line(t, reference),
+        f"{t.ack_received}\n\n{received}" if received else None,
+        f"{t.notes_heading}\n\n" + "\n\n".join(_reason(t, r, t.note) for r in notes) if notes else None,
+        f"{t.ack_next_heading}\n{t.ack_next}",
+        f"{t.ack_follow_up} {_reply_hint(t, reference)}",
+    ]
+
+
+def _missing_fields(t: Texts, lang: str, reference, problems: list[Problem]) -> list:
+    items = []
+    for number, problem in enumerate(problems, start=1):
+        known = FIELDS_BY_CODE.get(problem.field)
+        label = known.label(lang) if known else problem.field
+        why = t.missing_required if problem.kind == "missing" else t.invalid.format(message=problem.message.strip().rstrip("."))
+        item = f"{number}. {label} — {why}"
+        if problem.example:
+            item += "\n" + _indent(t.example.format(example=problem.example), 3)
+        items.append(item)
+    # The extractor reads these lines back: exactly the problem fields, labels from the form.
+    codes = tuple(dict.fromkeys(p.field for p in problems if p.field in FIELDS_BY_CODE))
+    return [
+        t.missing_intro,
+        _reference_line(t, reference),
+        "\n".join(items),
+        f"{t.fill_in}\n\n{blank_form(lang, codes)}" if codes else None,
+        _reply_hint(t, reference),
+    ]
+
+
+def _ineligible(t: Texts, reference, decision: Decision | None) -> list:
+    reasons = decision.reasons if decision else ()
+    # Blocking reasons are why; if the engine gave only flags, show those rather than nothing.
+    shown = [r for r in reasons if r.blocking] or list(reasons)
+    return [
+        t.ineligible_intro,
+        _reference_line(t, reference),
+        "\n\n".join(_reason(t, r) for r in shown) if shown else t.ineligible_generic,
+        f"{t.ineligible_follow_up} {_reply_hint(t, reference)}",
+        t.info_sites,
+    ]
+
+
+def _inquiry(t: Texts, lang: str, reference, answers: Sequence[str]) -> list:
+    required = t.list_separator.join(FIELDS_BY_CODE[c].label(lang) for c in REQUIRED_CODES)
+    sectors = FIELDS_BY_CODE["project.sectors"].label(lang)
+    howto = "\n\n".join([t.howto_who, t.howto_projects, t.howto_support, t.howto_send])
+    return [
+        t.inquiry_intro,
+        _reference_line(t, reference),
+        *answers,
+        f"{t.howto_heading}\n\n{howto}",
+        f"{t.form_heading}\n{t.form_required.format(labels=required, sectors=sectors)}",
+        blank_form(lang),
+        _reply_hint(t, reference),
+        t.info_sites,
+    ]
+
+
+def _reason(t: Texts, reason: Reason, lead: str | None = None) -> str:
+    lines = [(lead or t.reason).format(message=reason.message)]
+    if reason.citation:
+        lines.append(_indent(t.citation.format(quote=t.quote.format(reason.citation))))
+    return "\n".join(lines)
+
+
+def _indent(text: str, width: int = 2) -> str:
+    return "\n".join(" " * width + line for line in text.splitlines())
+
+
+# --- Values as an applicant reads them ----------------------------------------
+
+# The call's own equivalence: "up to one billion KRW or 0.85 million USD per project".
+_USD_PER_KRW = Decimal("850000") / Decimal("1000000000")
+_AMOUNT = re.compile(r"^\s*(?P<pre>[A-Za-z]{3})?\s*(?P<num>\d(?:[\d,.\s]*\d)?)\s*(?P<post>[A-Za-z]{3})?\s*$")
+# Thousands grouped by one separator throughout: "800,000,000", "800.000.000", "800 000 000".
+_GROUPED = re.compile(r"\d{1,3}(?P<sep>[,.\s])\d{3}(?:(?P=sep)\d{3})*")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"no", "n", "false", "0"}
+
+
+def display_value(field: Field, value: object, lang: str) -> str:
+    """A stored value in the reply's language: codes as words, countries and amounts readable."""
+    t = texts_for(lang)
+    if field.kind == "choice":
+        return _choice(t, value)
+    if field.kind == "choices":
+        items = value.split(",") if isinstance(value, str) else value
+        return t.list_separator.join(_choice(t, item) for item in items if str(item).strip())
+    if field.kind == "yes_no":
+        return _yes_no(t, value)
+    if field.kind == "country":
+        return _country(value, lang)
+    if field.kind == "amount":
+        return _amount(t, value, lang)
+    text = str(value).strip()
+    # Continuation lines of a multi-line value stay under their label.
+    return "\n    ".join(text.splitlines())
+
+
+def _choice(t: Texts, value: object) -> str:
+    code = str(value).strip()
+    return t.choices.get(code) or code.replace("_", " ")
+
+
+def _yes_no(t: Texts, value: object) -> str:
+    word = str(value).strip().lower()
+    if value is True or word in _TRUE:
+        return t.yes
+    if value is False or word in _FALSE:
+        return t.no
+    return str(value)
+
+
+def _country(value: object, lang: str) -> str:
+    code = str(value).strip().upper()
+    if len(code) == 3 and code.isalpha():
+        country = pycountry.countries.get(alpha_3=code)
+        code = country.alpha_2 if country else code
+    name = Locale.parse(lang).territories.get(code) if len(code) == 2 else None
+    return name or str(value)
+
+
+def _amount(t: Texts, value: object, lang: str) -> str:
+    parsed = _parse_amount(value)
+    if parsed is None:
+        return str(value)
+    currency, number = parsed
+    shown = f"{currency} {format_decimal(number, locale=lang)}" if currency else format_decimal(number, locale=lang)
+    other = {"KRW": ("USD", number * _USD_PER_KRW), "USD": ("KRW", number / _USD_PER_KRW)}.get(currency)
+    if not other:
+        return shown
+    converted = f"{other[0]} {format_decimal(_round_significant(other[1]), locale=lang)}"
+    return t.approx.format(amount=shown, converted=converted)
+
+
+def _parse_amount(value: object) -> tuple[str | None, Decimal] | None:
+    """ "KRW 800,000,000", {"currency": "KRW", "amount": 8e8}, ("KRW", 8e8), 8e8 -> (currency, number)."""
+    if isinstance(value, dict):
+        currency, number = value.get("currency"), value.get("amount", value.get("value"))
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        currency, number = value if isinstance(value[0], str) else value[::-1]
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        currency, number = None, value
+    elif isinstance(value, str) and (match := _AMOUNT.match(value)) and not (match["pre"] and match["post"]):
+        currency, number = match["pre"] or match["post"], _plain_number(match["num"])
+    else:
+        return None
+    try:
+        number = Decimal(str(number))
+    except (InvalidOperation, ValueError):
+        return None
+    return (str(currency).strip().upper() or None) if currency else None, number
+
+
+def _plain_number(digits: str) -> str | None:
+    if _GROUPED.fullmatch(digits):
+        return re.sub(r"[,.\s]", "", digits)
+    return digits if _PLAIN.fullmatch(digits) else None
+
+
+def _round_significant(number: Decimal, digits: int = 3) -> Decimal:
+    """680000 -> 680000; 14117647058.8 -> 14100000000: a conversion is only 'about'."""
+    step = Decimal(1).scaleb(max(number.adjusted() - digits + 1, 0))
+    return (number / step).quantize(Decimal(1)) * step
+
+
+# --- MIME ------------------------------------------------------------------------
+
+
+class _MessageIdsHeader(UnstructuredHeader):
+    """In-Reply-To and References, folded between ids and never RFC 2047-encoded:
+    threading code reads them raw, and the stdlib would encode an id longer than a line."""
+
+    def fold(self, *, policy) -> str:
+        width = policy.max_line_length or 78
+        lines = [f"{self.name}:"]
+        for token in str(self).split():
+            if len(lines[-1]) + 1 + len(token) > width and lines[-1] != f"{self.name}:":
+                lines.append("")
+            lines[-1] += f" {token}"
+        return policy.linesep.join(lines) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("in-reply-to", _MessageIdsHeader)
+_HEADERS.map_to_type("references", _MessageIdsHeader)
+_POLICY = SMTP.clone(header_factory=_HEADERS)
+# Printable ASCII without spaces: what a message id can be on the wire.
+_MESSAGE_ID_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def to_mime(
+    reply: Reply,
+    *,
+    sender: str,
+    to: str,
+    in_reply_to: str | None,
+    references: list[str],
+    message_id: str,
+    reference: str | None,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The reply as an email, threaded under the original and marked as automatic."""
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = clean_header(sender)
+    msg["To"] = clean_header(to)
+    msg["Subject"] = clean_header(reply.subject)
+    msg["Date"] = format_datetime(date or datetime.now(timezone.utc))
+    msg["Message-ID"] = clean_header(message_id)
+    parent = _message_ids([in_reply_to or ""])
+    if parent:
+        msg["In-Reply-To"] = " ".join(parent)
+    thread = _message_ids([*references, in_reply_to or ""])
+    if thread:
+        msg["References"] = " ".join(thread)
+    # RFC 3834, and Exchange's own header: no out-of-office replies to our reply.
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["X-Auto-Response-Suppress"] = "All"
+    if reference and clean_header(reference):
+        msg["X-KCity-Reference"] = clean_header(reference)
+    msg.set_content(reply.body, charset="utf-8")
+    return msg
+
+
+def _message_ids(values: Iterable[str]) -> list[str]:
+    """Each id once, oldest first; a value holding several ids (a raw header) is split.
+    Tokens that cannot be on the wire as they are (non-ASCII) are dropped."""
+    tokens = (token for value in values for token in clean_header(value or "").split())
+    return list(dict.fromkeys(t for t in tokens if _MESSAGE_ID_TOKEN.fullmatch(t)))

@@ -1,0 +1,117 @@
+"""Schema migrations, applied in order at start-up and recorded so re-running is a no-op."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+
+def _001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL,          -- '' when the mail had none
+            sha256 TEXT NOT NULL,              -- of the raw bytes
+            source TEXT NOT NULL,              -- imap, maildir, ingest, demo
+            source_key TEXT,                   -- imap:<folder>:<uidvalidity>:<uid>, maildir:<name>
+            size INTEGER NOT NULL,
+            raw BLOB,                          -- NULL only when quarantined before download
+            from_addr TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,                      -- the message's Date header
+            received_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new',  -- new, processed, quarantined
+            classification TEXT,
+            reason TEXT,
+            application_id INTEGER REFERENCES applications(id)
+        );
+        CREATE UNIQUE INDEX messages_identity ON messages(message_id, sha256);
+        CREATE UNIQUE INDEX messages_source_key ON messages(source_key) WHERE source_key IS NOT NULL;
+        CREATE INDEX messages_status ON messages(status);
+
+        CREATE TABLE applications (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL UNIQUE,    -- KCN-<year>-<4 digits>
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            status TEXT NOT NULL,              -- incomplete, complete, ineligible, needs_review, ...
+            fields TEXT NOT NULL,              -- JSON, nested by form code
+            problems TEXT NOT NULL,            -- JSON list of problems
+            eligibility TEXT NOT NULL,         -- JSON decision
+            language TEXT NOT NULL,
+            sender TEXT NOT NULL,              -- the address that submitted it: only it may follow up
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX applications_year_seq ON applications(year, seq);
+
+        -- Every message id seen in an application's thread, ours and theirs.
+        CREATE TABLE thread_ids (
+            message_id TEXT PRIMARY KEY,
+            application_id INTEGER NOT NULL REFERENCES applications(id)
+        );
+
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL UNIQUE,   -- ours, carrying a signed token
+            answers_message INTEGER REFERENCES messages(id),
+            application_id INTEGER REFERENCES applications(id),
+            to_addr TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            language TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            raw BLOB NOT NULL,
+            dedup_key TEXT NOT NULL UNIQUE,    -- the same reply is never queued twice
+            state TEXT NOT NULL,               -- pending, sending, sent, failed, bounced, suppressed, unknown
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+        CREATE INDEX outbox_to ON outbox(to_addr, created_at);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,               -- system, or who did it
+            application_id INTEGER REFERENCES applications(id),
+            message_row INTEGER REFERENCES messages(id),
+            outbox_id INTEGER REFERENCES outbox(id),
+            detail TEXT NOT NULL DEFAULT '{}'  -- JSON
+        );
+        CREATE INDEX events_application ON events(application_id);
+        """
+    )
+
+
+MIGRATIONS = [_001_initial]
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; return the names applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for migration in MIGRATIONS:
+        name = migration.__name__.lstrip("_")
+        if name in done:
+            continue
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [name, datetime.now(timezone.utc).isoformat()],
+            )
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
+        applied.append(name)
+    return applied

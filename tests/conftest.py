@@ -1,0 +1,63 @@
+"""Fixtures that start real mail servers (see tests/servers.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.servers import DOVECOT, INSTALL_HINT, DovecotServer, SmtpServer, make_certificate
+
+
+@pytest.fixture(scope="session")
+def dovecot(tmp_path_factory):
+    """One Dovecot for the whole session; use `imap_server` in tests."""
+    if not DOVECOT.exists():
+        # Fail, never skip: a missing server must not pass as a green run.
+        pytest.fail(f"{DOVECOT} is missing: the IMAP tests need Dovecot ({INSTALL_HINT})")
+    server = DovecotServer(tmp_path_factory.mktemp("dovecot"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_server(dovecot):
+    """The session's Dovecot, running and with an empty mailbox."""
+    dovecot.start()  # an earlier test may have stopped it
+    dovecot.clear()
+    return dovecot
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory):
+    """(cert.pem, key.pem): self-signed, for 127.0.0.1."""
+    return make_certificate(tmp_path_factory.mktemp("certificate"))
+
+
+def _smtp(**options):
+    server = SmtpServer(**options)
+    server.start()
+    return server
+
+
+@pytest.fixture
+def smtp_server():
+    """aiosmtpd without authentication; `.received` lists what it got."""
+    server = _smtp()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_auth_server():
+    """aiosmtpd that refuses mail until the client logs in (LOGIN or PLAIN)."""
+    server = _smtp(require_auth=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["starttls", "tls"])
+def smtp_tls_server(request, tls_certificate):
+    """aiosmtpd with STARTTLS, then with TLS from the first byte."""
+    server = _smtp(security=request.param, cert=tls_certificate, require_auth=True)
+    yield server
+    server.stop()
