@@ -26,9 +26,10 @@ from rules.decision import Decision, Reason
 from rules.form import FIELDS_BY_CODE, REQUIRED_CODES, Field, blank_form, flatten, get
 from rules.problem import Problem
 
-__all__ = ["KINDS", "Reply", "compose_reply", "reply_subject", "to_mime"]
+__all__ = ["KINDS", "Reply", "clean_header", "compose_reply", "display_value", "reply_subject", "to_mime"]
 
 KINDS = ("acknowledgement", "missing_fields", "ineligible", "inquiry")
+_FOLLOWED = ("acknowledgement", "missing_fields")  # replies that offer the bot link
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,13 @@ def compose_reply(
     elif kind == "ineligible":
         middle = _ineligible(t, reference, decision)
     else:
-        middle = _inquiry(t, lang, reference, answers)
-    extras = [deadline_note, t.bot_link.format(link=bot_link) if bot_link else None]
+        middle = _inquiry(t, lang, reference, answers, deadline_note)
+    # An inquiry gives the deadline with how to apply; other replies give it near the end.
+    # The bot follows an application still in progress, not a rejected one or a question.
+    extras = [
+        deadline_note if kind != "inquiry" else None,
+        t.bot_link.format(link=bot_link) if bot_link and kind in _FOLLOWED else None,
+    ]
     paragraphs = [greeting, *middle, *extras, f"-- \n{t.footer}"]
     body = "\n\n".join(p.strip("\n") for p in paragraphs if p and p.strip()) + "\n"
     return Reply(kind, lang, reply_subject(original_subject, reference, t.subjects[kind]), body)
@@ -119,7 +125,7 @@ def _reference_line(t: Texts, reference: str | None) -> str | None:
 
 def _acknowledgement(t: Texts, lang: str, reference, fields: dict, decision: Decision | None) -> list:
     received = "\n".join(
-        _indent(f"{FIELDS_BY_CODE[code].label(lang)}: {display_value(FIELDS_BY_CODE[code], value, lang)}")
+        _summary_line(FIELDS_BY_CODE[code].label(lang), display_value(FIELDS_BY_CODE[code], value, lang))
         for code, value in flatten(fields).items()
     )
     # Flags that do not decide (over the cap, late) are worth telling the applicant now.
@@ -139,7 +145,10 @@ def _missing_fields(t: Texts, lang: str, reference, problems: list[Problem]) -> 
     for number, problem in enumerate(problems, start=1):
         known = FIELDS_BY_CODE.get(problem.field)
         label = known.label(lang) if known else problem.field
-        why = t.missing_required if problem.kind == "missing" else t.invalid.format(message=problem.message.strip().rstrip("."))
+        if problem.kind == "missing":
+            why = t.missing_required
+        else:  # the English message, under a localized lead-in: we cannot translate free text
+            why = t.invalid.format(message=problem.message.strip().rstrip("."))
         item = f"{number}. {label} — {why}"
         if problem.example:
             item += "\n" + _indent(t.example.format(example=problem.example), 3)
@@ -168,7 +177,7 @@ def _ineligible(t: Texts, reference, decision: Decision | None) -> list:
     ]
 
 
-def _inquiry(t: Texts, lang: str, reference, answers: Sequence[str]) -> list:
+def _inquiry(t: Texts, lang: str, reference, answers: Sequence[str], deadline_note: str | None) -> list:
     required = t.list_separator.join(FIELDS_BY_CODE[c].label(lang) for c in REQUIRED_CODES)
     sectors = FIELDS_BY_CODE["project.sectors"].label(lang)
     howto = "\n\n".join([t.howto_who, t.howto_projects, t.howto_support, t.howto_send])
@@ -177,6 +186,7 @@ def _inquiry(t: Texts, lang: str, reference, answers: Sequence[str]) -> list:
         _reference_line(t, reference),
         *answers,
         f"{t.howto_heading}\n\n{howto}",
+        deadline_note,
         f"{t.form_heading}\n{t.form_required.format(labels=required, sectors=sectors)}",
         blank_form(lang),
         _reply_hint(t, reference),
@@ -189,6 +199,11 @@ def _reason(t: Texts, reason: Reason, lead: str | None = None) -> str:
     if reason.citation:
         lines.append(_indent(t.citation.format(quote=t.quote.format(reason.citation))))
     return "\n".join(lines)
+
+
+def _summary_line(label: str, value: str) -> str:
+    # Continuation lines of a multi-line value stay under their label.
+    return f"  {label}: " + "\n    ".join(value.splitlines())
 
 
 def _indent(text: str, width: int = 2) -> str:
@@ -221,9 +236,7 @@ def display_value(field: Field, value: object, lang: str) -> str:
         return _country(value, lang)
     if field.kind == "amount":
         return _amount(t, value, lang)
-    text = str(value).strip()
-    # Continuation lines of a multi-line value stay under their label.
-    return "\n    ".join(text.splitlines())
+    return str(value).strip()
 
 
 def _choice(t: Texts, value: object) -> str:
