@@ -2,10 +2,10 @@
 
 ``validate(fields)`` returns at most one Problem per form field, in form order,
 each in words an applicant can act on and with the form's example. The schema,
-validated by jsonschema's ``Draft202012Validator``, is the authority. Because
-that validator costs about a millisecond a document, a predicate compiled from
-the same schema answers the common case (nothing wrong) in tens of microseconds;
-tests check that it agrees with jsonschema.
+applied by jsonschema's ``Draft202012Validator``, is the authority. Because
+that validator takes half a millisecond or more a document, a predicate compiled
+from the same schema answers the common case (nothing wrong) in tens of
+microseconds; a test checks that the two agree.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rules.problem import Problem
 __all__ = ["SCHEMA", "validate"]
 
 SCHEMA: dict = json.loads(files("rules").joinpath("schema.json").read_text(encoding="utf-8"))
+Draft202012Validator.check_schema(SCHEMA)
 
 _FORMATS = FormatChecker()
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
@@ -32,9 +33,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 @_FORMATS.checks("email")
 def _is_email(value: object) -> bool:
     return not isinstance(value, str) or _EMAIL.fullmatch(value) is not None
-
-Draft202012Validator.check_schema(SCHEMA)
-_VALIDATOR = Draft202012Validator(SCHEMA, format_checker=_FORMATS)
 
 
 def validate(fields: dict) -> list[Problem]:
@@ -112,10 +110,13 @@ def _invalid_message(f: form.Field, value: object) -> str:
         case "phone":
             return f"We could not read {_quoted(value)} as a phone number; please include the country code."
         case "amount":
-            currency = value.get("currency") if isinstance(value, dict) else None
-            if currency not in ("KRW", "USD"):
-                written = f" (we read {_quoted(currency)})" if currency else ""
-                return f"{label} must be in KRW or USD{written}; please state it in KRW or USD."
+            if not isinstance(value, dict):  # the extractor kept what it could not read
+                return f"We could not read {_quoted(value)} as an amount; please write the figure and its currency."
+            currency = value.get("currency")
+            if not currency:
+                return f"{label} has no currency; please state it in KRW or USD."
+            if currency not in ("KRW", "USD"):  # the call states its cap in these two
+                return f"{label} is in {_quoted(currency)}; please state it in KRW or USD."
             return f"{label} must be an amount above zero in KRW or USD."
     limit = _MAX_LENGTH.get(f.code)
     if isinstance(value, str) and limit and len(value) > limit:
@@ -124,7 +125,7 @@ def _invalid_message(f: form.Field, value: object) -> str:
 
 
 def _words(code: str) -> str:
-    return code.replace("_", " ")
+    return code.replace("pre_", "pre-").replace("_", " ")
 
 
 def _quoted(value: object) -> str:
@@ -149,7 +150,21 @@ def _resolve(ref: str) -> dict:
     return node
 
 
+def _inlined(node):
+    """The schema with each $ref replaced by its target: jsonschema then runs twice as fast."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            if len(node) > 1:
+                raise ValueError(f"schema.json: keep $ref alone in its object, not beside {sorted(node)}")
+            return _inlined(_resolve(node["$ref"]))
+        return {key: _inlined(value) for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inlined(item) for item in node]
+    return node
+
+
 _MAX_LENGTH = {f.code: _subschema(f.code).get("maxLength") for f in form.FIELDS if f.kind == "text"}
+_VALIDATOR = Draft202012Validator(_inlined(SCHEMA), format_checker=_FORMATS)
 
 
 # The fast check ----------------------------------------------------------------
@@ -175,7 +190,14 @@ def _compile(schema: dict) -> Check:
     checks = [_keyword(key, value, schema) for key, value in schema.items() if key not in _ANNOTATIONS]
     if len(checks) == 1:
         return checks[0]
-    return lambda x: all(check(x) for check in checks)
+
+    def check_all(x: object) -> bool:
+        for check in checks:  # a plain loop: all() over a generator costs twice as much here
+            if not check(x):
+                return False
+        return True
+
+    return check_all
 
 
 def _keyword(key: str, value, schema: dict) -> Check:
@@ -193,7 +215,15 @@ def _keyword(key: str, value, schema: dict) -> Check:
             return lambda x: not is_dict(x) or all(name in x for name in value)
         case "properties":
             subs = [(name, _compile(sub)) for name, sub in value.items()]
-            return lambda x: not is_dict(x) or all(check(x[name]) for name, check in subs if name in x)
+
+            def check_properties(x: object) -> bool:
+                if is_dict(x):
+                    for name, check in subs:
+                        if name in x and not check(x[name]):
+                            return False
+                return True
+
+            return check_properties
         case "if":
             condition, then = _compile(value), _compile(schema.get("then", {}))
             return lambda x: not condition(x) or then(x)
