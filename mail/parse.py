@@ -35,6 +35,11 @@ MAX_DEFECTS = 50
 _ENCLOSED_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
 _ENCLOSED_HEADERS_TYPE = "text/rfc822-headers"
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_BOUNDARY_DECLARATION = re.compile(rb"boundary\s*=", re.IGNORECASE)
+_BOUNDARY_TOKEN = re.compile(
+    rb"""boundary\s*=\s*(?P<declared>"[^"\r\n]*"|[^\s;"]+)|^--(?P<delimiter>[^\r\n]*)""",
+    re.IGNORECASE | re.MULTILINE,
+)
 _FOLD = re.compile(r"\r?\n[ \t]|[\r\n]")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -56,7 +61,7 @@ _CHARSET_CANDIDATES: dict[str, tuple[str, ...]] = {
     ),
     **dict.fromkeys(("iso-2022-jp", "csiso2022jp"), ("iso2022_jp_2", "iso2022_jp_ext")),
     **dict.fromkeys(
-        ("shift-jis", "shift_jis", "sjis", "x-sjis", "ms-kanji", "windows-31j", "cp932"),
+        ("shift-jis", "sjis", "x-sjis", "ms-kanji", "windows-31j", "cp932"),
         ("cp932",),
     ),
     # WHATWG practice: "latin-1" text is really Windows-1252 (curly quotes, euro sign).
@@ -79,7 +84,8 @@ _GUESS_LABELS = frozenset(
 # Undeclared 8-bit text: UTF-8 is checkable; otherwise Windows-1252 is the likeliest,
 # and latin-1 cannot fail.
 _GUESSES = ("utf-8", "cp1252", "latin-1")
-_ASCII_PROBE = bytes(range(128))
+# Every ASCII byte, then the shift sequences of ISO-2022 ("ESC $ B"), UTF-7 ("+...-") and HZ ("~{").
+_ASCII_PROBE = bytes(range(128)) + b"\x1b$B\x1b(B +AGE- ~{~}"
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
@@ -139,6 +145,7 @@ def decode_header_value(value: str, fallback_charset: str | None = None) -> str:
 
 
 def _parse_tree(raw: bytes, defects: _Defects) -> Message:
+    raw = _flatten_deep_multiparts(raw, defects)
     try:
         return email.message_from_bytes(raw, policy=email.policy.compat32)
     except RecursionError:
@@ -149,6 +156,42 @@ def _parse_tree(raw: bytes, defects: _Defects) -> Message:
         del msg["content-type"]
         del msg["content-transfer-encoding"]
         return msg
+
+
+def _flatten_deep_multiparts(raw: bytes, defects: _Defects) -> bytes:
+    """Hide the boundary of multiparts nested deeper than MAX_DEPTH, so they parse as text.
+
+    The stdlib parser tests every line against the boundary of every enclosing
+    multipart: 500 levels and a few hundred KB of short lines take seconds.
+    Depth is estimated from boundary declarations and delimiter lines alone.
+    """
+    if len(_BOUNDARY_DECLARATION.findall(raw)) <= MAX_DEPTH:
+        return raw  # the common case: cannot be too deep
+    open_boundaries: list[bytes] = []
+    too_deep: list[int] = []  # offsets of declarations to hide
+    for match in _BOUNDARY_TOKEN.finditer(raw):
+        if match["declared"] is not None:
+            if len(open_boundaries) < MAX_DEPTH:
+                open_boundaries.append(match["declared"].strip(b'"'))
+            else:
+                too_deep.append(match.start())
+            continue
+        line = match["delimiter"].rstrip()
+        for level in range(len(open_boundaries) - 1, -1, -1):
+            boundary = open_boundaries[level]
+            if line.startswith(boundary):
+                # "--b" opens a part of b, "--b--" closes b: either way inner multiparts ended.
+                closes = line[len(boundary) :].startswith(b"--")
+                del open_boundaries[level if closes else level + 1 :]
+                break
+    if not too_deep:
+        return raw
+    defects.add(f"MIME nesting deeper than {MAX_DEPTH}; inner parts kept as text")
+    pieces, previous = [], 0
+    for offset in too_deep:
+        pieces += [raw[previous:offset], b"X-"]  # "X-boundary=" is no boundary parameter
+        previous = offset
+    return b"".join(pieces) + raw[previous:]
 
 
 class _Defects:
@@ -230,8 +273,9 @@ def _walk(part: Message, depth: int, enclosed: bool, body: _Body) -> None:
 
 def _visit(part: Message, depth: int, enclosed: bool, body: _Body) -> None:
     content_type = _content_type(part)
-    payload = part.get_payload()
-    if isinstance(payload, list):
+    if part.is_multipart():
+        # Only a list is safe to fetch undecoded: for a str compat32 would apply the charset.
+        payload = part.get_payload()
         if depth >= MAX_DEPTH:
             body.defects.add(f"MIME nesting deeper than {MAX_DEPTH}; inner parts skipped")
         elif content_type in _ENCLOSED_MESSAGE_TYPES:
@@ -241,7 +285,7 @@ def _visit(part: Message, depth: int, enclosed: bool, body: _Body) -> None:
         elif content_type.startswith("message/"):
             # Reports (delivery-status, ...) are header blocks, kept whole for the classifier.
             data = b"\n".join(block.as_bytes() for block in payload)
-            body.attachments.append(Attachment(_filename(part), content_type, data))
+            body.attachments.append(Attachment(_filename(part, body.charset_hint), content_type, data))
         else:
             for child in payload:
                 _walk(child, depth + 1, enclosed, body)
@@ -250,7 +294,7 @@ def _visit(part: Message, depth: int, enclosed: bool, body: _Body) -> None:
     if content_type.startswith("multipart/"):
         body.defects.add(f"{content_type} without usable boundary; read as plain text")
         content_type = "text/plain"
-    filename = _filename(part)
+    filename = _filename(part, body.charset_hint)
     if content_type == _ENCLOSED_HEADERS_TYPE:
         enclosed_msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
         body.enclosed_headers.append(_decoded_headers(enclosed_msg, body))
@@ -304,12 +348,9 @@ def _charset_of(part: Message) -> str | None:
         return None
 
 
-def _filename(part: Message) -> str | None:
+def _filename(part: Message, charset_hint: str | None) -> str | None:
     for param, header in (("filename", "content-disposition"), ("name", "content-type")):
-        try:
-            value = part.get_param(param, None, header)
-        except Exception:
-            continue
+        value = _param(part, param, header, charset_hint)
         if value is None:
             continue
         if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded text)
@@ -321,6 +362,20 @@ def _filename(part: Message) -> str | None:
         if name:
             return name
     return None
+
+
+def _param(part: Message, param: str, header: str, charset_hint: str | None) -> str | tuple | None:
+    raw = next((v for k, v in part.raw_items() if k.lower() == header), None)
+    if raw is None:
+        return None
+    if not raw.isascii():
+        # compat32 would hand back raw 8-bit bytes as U+FFFD; decode them first.
+        part = Message()
+        part[header] = _decode_8bit(_unfold(raw), charset_hint)
+    try:
+        return part.get_param(param, None, header)
+    except Exception:
+        return None
 
 
 # --- headers -----------------------------------------------------------------
@@ -407,7 +462,7 @@ def _encoded_word_bytes(encoding: str, text: str) -> bytes | None:
         if encoding in "qQ":
             return binascii.a2b_qp(text.encode("ascii"), header=True)
         text = text.rstrip("=")
-        return base64.b64decode(text + "=" * (-len(text) % 4))
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (ValueError, binascii.Error):  # UnicodeEncodeError is a ValueError
         return None
 
@@ -497,7 +552,7 @@ def _candidates(label: str | None) -> tuple[str, ...] | None:
 
 @functools.lru_cache(maxsize=512)
 def _is_ascii_compatible(codec: str) -> bool:
-    # ISO-2022-JP, UTF-7 and UTF-16 give ASCII bytes other meanings.
+    # ISO-2022-JP, UTF-7, HZ and UTF-16 give ASCII bytes other meanings.
     try:
         return _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
     except Exception:
