@@ -53,6 +53,8 @@ class Assessment:
     decision: Decision | None = None
     status: str | None = None  # the application's status, when this is one
     language: str = form.DEFAULT_LANGUAGE
+    # Why no reply goes out although the message deserves one (the sender asked for none).
+    reply_suppressed: str | None = None
 
     @property
     def is_application(self) -> bool:
@@ -60,6 +62,8 @@ class Assessment:
 
     @property
     def reply_kind(self) -> str | None:
+        if self.reply_suppressed:
+            return None
         if self.is_application:
             return REPLY_KINDS_BY_STATUS[self.status]
         if self.classification.kind == Kind.INQUIRY:
@@ -85,6 +89,12 @@ def assess_message(
     )
     result = Assessment(message, classification, extraction)
     result.language = _reply_language(extraction, message, follow_up_of)
+    # Exchange's X-Auto-Response-Suppress asks senders like us not to auto-reply.
+    # Outlook also puts it on mail people write, so the message is still read
+    # and stored as what it is; only our automatic reply is withheld.
+    suppress = message.header("x-auto-response-suppress")
+    if suppress:
+        result.reply_suppressed = f"X-Auto-Response-Suppress: {suppress}"[:120]
     if not result.is_application:
         return result
 

@@ -141,10 +141,13 @@ class Pipeline:
         if assessment.is_application:
             app = self._store_application(assessment, known, message, row, submitted_at, now)
             outcome.update(reference=app.reference, application_status=app.status)
-        reply_state = None
         if message.from_addr and assessment.reply_kind:
             reply_state = self._queue_reply(assessment, app, message, row, now)
             outcome.update(reply_kind=assessment.reply_kind, reply_state=reply_state)
+        elif assessment.reply_suppressed:
+            record_event(self.db, "reply_withheld", at=now, application_id=app.id if app else None,
+                         message_row=row, reason=assessment.reply_suppressed)
+            outcome.update(reply_state="withheld: " + assessment.reply_suppressed)
         finish_message(self.db, row, status="processed", classification=str(kind),
                        reason=assessment.classification.reason, application_id=app.id if app else None, at=now)
         return Outcome(**outcome)
