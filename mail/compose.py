@@ -151,7 +151,11 @@ def _missing_fields(t: Texts, lang: str, reference, problems: list[Problem]) -> 
             why = t.invalid.format(message=problem.message.strip().rstrip("."))
         item = f"{number}. {label} — {why}"
         if problem.example:
-            item += "\n" + _indent(t.example.format(example=problem.example), 3)
+            # Codes are for machines: show a choice's example as the words an applicant would write.
+            example = problem.example
+            if known and known.kind in ("choice", "choices", "yes_no"):
+                example = display_value(known, example, lang)
+            item += "\n" + _indent(t.example.format(example=example), 3)
         items.append(item)
     # The extractor reads these lines back: exactly the problem fields, labels from the form.
     codes = tuple(dict.fromkeys(p.field for p in problems if p.field in FIELDS_BY_CODE))
@@ -326,6 +330,7 @@ class _MessageIdsHeader(UnstructuredHeader):
 _HEADERS = HeaderRegistry()
 _HEADERS.map_to_type("in-reply-to", _MessageIdsHeader)
 _HEADERS.map_to_type("references", _MessageIdsHeader)
+_HEADERS.map_to_type("message-id", _MessageIdsHeader)
 _POLICY = SMTP.clone(header_factory=_HEADERS)
 # Printable ASCII without spaces: what a message id can be on the wire.
 _MESSAGE_ID_TOKEN = re.compile(r"[\x21-\x7e]+")

@@ -12,27 +12,40 @@ from typing import Iterator
 
 
 class MaildirSource:
-    """New mail is whatever has not been marked seen ('S') by us yet."""
+    """New mail is whatever we have not marked seen ('S') yet.
+
+    Files are read straight from new/ and cur/ (Python 3.11's ``mailbox`` has
+    no cheap way to read a message's flags), following the Maildir spec:
+    ``cur/<unique>:2,<flags>``.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.box = mailbox.Maildir(str(self.path), factory=None, create=True)
+        for sub in ("new", "cur", "tmp"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
 
     def pending(self) -> list[str]:
-        keys = []
-        for key in self.box.iterkeys():
-            if "S" not in self.box.get_flags(key):
-                keys.append(key)
+        keys = [f.name for f in (self.path / "new").iterdir() if not f.name.startswith(".")]
+        for file in (self.path / "cur").iterdir():
+            unique, _, info = file.name.partition(":")
+            if not file.name.startswith(".") and "S" not in info.partition(",")[2]:
+                keys.append(file.name)
         return sorted(keys)
 
     def read(self, key: str) -> bytes:
-        return self.box.get_bytes(key)
+        return self._file(key).read_bytes()
 
     def mark_done(self, key: str) -> None:
-        message = self.box.get_message(key)
-        message.set_subdir("cur")
-        message.add_flag("S")
-        self.box[key] = message
+        file = self._file(key)
+        unique, _, info = key.partition(":")
+        flags = set(info.partition(",")[2]) | {"S"}
+        file.rename(self.path / "cur" / f"{unique}:2,{''.join(sorted(flags))}")
+
+    def _file(self, key: str) -> Path:
+        for sub in ("new", "cur"):
+            if (self.path / sub / key).exists():
+                return self.path / sub / key
+        raise FileNotFoundError(f"{key} is no longer in {self.path}")
 
 
 def read_archive(path: Path) -> Iterator[tuple[str, bytes]]:

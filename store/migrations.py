@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 
-def _001_initial(db: sqlite_utils.Database) -> None:
-    db.executescript(
+INITIAL = (
         """
         CREATE TABLE messages (
             id INTEGER PRIMARY KEY,
@@ -87,10 +86,10 @@ def _001_initial(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX events_application ON events(application_id);
         """
-    )
+)
 
-
-MIGRATIONS = [_001_initial]
+# (name, SQL) in order. Never edit one that has shipped: add another.
+MIGRATIONS = [("001_initial", INITIAL)]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
@@ -98,20 +97,20 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
     applied = []
-    for migration in MIGRATIONS:
-        name = migration.__name__.lstrip("_")
+    for name, sql in MIGRATIONS:
         if name in done:
             continue
-        db.conn.execute("BEGIN IMMEDIATE")
+        applied_at = datetime.now(timezone.utc).isoformat()
+        # executescript commits whatever is open before it runs, so the
+        # transaction has to live inside the script itself.
         try:
-            migration(db)
-            db.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                [name, datetime.now(timezone.utc).isoformat()],
+            db.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\n"
+                f"INSERT INTO _migrations (name, applied_at) VALUES ('{name}', '{applied_at}');\nCOMMIT;"
             )
         except BaseException:
-            db.conn.execute("ROLLBACK")
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
             raise
-        db.conn.execute("COMMIT")
         applied.append(name)
     return applied

@@ -54,7 +54,7 @@ def enqueue_reply(
     """Queue a reply; return (outbox id or None, state). Duplicates are not queued at all."""
     key = dedup_key(to_addr, kind, reference, body)
     if db.execute("SELECT 1 FROM outbox WHERE dedup_key = ?", [key]).fetchone():
-        record_event(db, "reply_duplicate_skipped", at=at, application_id=application_id, to=to_addr, kind=kind)
+        record_event(db, "reply_duplicate_skipped", at=at, application_id=application_id, to=to_addr, reply_kind=kind)
         return None, "duplicate"
     recent = db.execute(
         "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at > ? AND state != 'suppressed'",
@@ -71,7 +71,7 @@ def enqueue_reply(
     )
     record_event(
         db, "reply_queued" if state == "pending" else "reply_suppressed", at=at,
-        application_id=application_id, outbox_id=cursor.lastrowid, to=to_addr, kind=kind, state=state,
+        application_id=application_id, outbox_id=cursor.lastrowid, to=to_addr, reply_kind=kind, state=state,
     )
     return cursor.lastrowid, state
 
