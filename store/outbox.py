@@ -30,8 +30,10 @@ class OutgoingReply:
     application_id: int | None
 
 
-def dedup_key(to_addr: str, kind: str, reference: str | None, body: str) -> str:
-    return hashlib.sha256("\x00".join([to_addr.lower(), kind, reference or "", body]).encode()).hexdigest()
+def dedup_key(to_addr: str, kind: str, reference: str | None, subject: str, body: str) -> str:
+    """Two replies are the same when they would read the same to the same person."""
+    parts = [to_addr.lower(), kind, reference or "", subject, body]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def enqueue_reply(
@@ -52,7 +54,7 @@ def enqueue_reply(
     limit_per_hour: int,
 ) -> tuple[int | None, str]:
     """Queue a reply; return (outbox id or None, state). Duplicates are not queued at all."""
-    key = dedup_key(to_addr, kind, reference, body)
+    key = dedup_key(to_addr, kind, reference, subject, body)
     if db.execute("SELECT 1 FROM outbox WHERE dedup_key = ?", [key]).fetchone():
         record_event(db, "reply_duplicate_skipped", at=at, application_id=application_id, to=to_addr, reply_kind=kind)
         return None, "duplicate"

@@ -1,0 +1,70 @@
+"""Building test emails and desks: small, explicit, shared by the pipeline tests."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime
+from datetime import datetime, timezone
+
+COMPLETE_FORM_EN = """\
+Country: Peru
+Organization: Municipality of Cusco
+Organization type: Local government
+Contact person: Ana Quispe
+Email: ana.quispe@cusco.gob.pe
+Project title: Cusco Smart Mobility Plan
+Project category: Smart solution
+Sectors: Transportation, Environment
+Project location: Cusco, historic centre
+Project summary: An integrated traffic management centre and smart bus stops.
+Project status: New
+Support requested: Master plan
+"""
+
+INCOMPLETE_FORM_EN = """\
+Country: Peru
+Organization: Municipality of Cusco
+Contact person: Ana Quispe
+Project title: Cusco Smart Mobility Plan
+"""
+
+FOLLOW_UP_FORM_EN = """\
+Organization type: Local government
+Project category: Smart solution
+Sectors: Transportation
+Project location: Cusco
+Project summary: Smart bus stops and a traffic centre.
+Project status: New
+Support requested: Master plan
+"""
+
+WINDOW_DATE = datetime(2020, 2, 10, 9, 0, tzinfo=timezone.utc)
+
+
+def email_bytes(
+    body: str,
+    *,
+    sender: str = "ana.quispe@cusco.gob.pe",
+    to: str = "desk@kcity.test",
+    subject: str = "Application",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    date: datetime = WINDOW_DATE,
+    headers: dict[str, str] | None = None,
+    charset: str = "utf-8",
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id or f"<{abs(hash((body, sender, subject, date)))}@example.org>"
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body, charset=charset)
+    return bytes(msg)
