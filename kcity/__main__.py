@@ -1,0 +1,3 @@
+from kcity.cli import main
+
+main()

@@ -1,0 +1,136 @@
+"""The kcity command as a user runs it: real subprocesses for exit codes and
+output, CliRunner where only the output matters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from helpers import COMPLETE_FORM_EN, INCOMPLETE_FORM_EN, email_bytes
+from kcity.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+KCITY = [sys.executable, "-m", "kcity"]
+
+
+def run_kcity(*args, env=None, cwd=None):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("IMAP_", "SMTP_", "KCITY_", "MAIL_"))}
+    environ.update(env or {})
+    return subprocess.run([*KCITY, *args], capture_output=True, text=True, env=environ, cwd=cwd, timeout=120)
+
+
+def test_check_json_reports_each_file(tmp_path):
+    complete = tmp_path / "complete.eml"
+    complete.write_bytes(email_bytes(COMPLETE_FORM_EN))
+    incomplete = tmp_path / "incomplete.eml"
+    incomplete.write_bytes(email_bytes(INCOMPLETE_FORM_EN))
+    result = CliRunner().invoke(main, ["--env-file", "/nonexistent", "check", "--json", str(complete), str(incomplete)])
+    assert result.exit_code == 0, result.output
+    first, second = [json.loads(line) for line in result.output.splitlines()]
+    assert first["file"] == str(complete)
+    assert first["classification"] == "application"
+    assert first["fields"]["applicant"]["country"] == "PE"
+    assert first["fields"]["project"]["sectors"] == ["transportation", "environment"]
+    assert first["missing"] == [] and first["invalid"] == []
+    assert first["eligibility"]["status"] == "eligible"
+    assert first["reply"]["kind"] == "acknowledgement" and first["reply"]["language"] == "en"
+    assert "applicant.organization_type" in second["missing"]
+    assert second["reply"]["kind"] == "missing_fields"
+    assert set(first) >= {"file", "classification", "fields", "missing", "invalid", "eligibility", "reply"}
+
+
+def test_check_uses_the_messages_own_date(tmp_path):
+    from datetime import datetime, timezone
+
+    late = tmp_path / "late.eml"
+    late.write_bytes(email_bytes(COMPLETE_FORM_EN, date=datetime(2020, 3, 21, 1, 0, tzinfo=timezone.utc)))
+    result = CliRunner().invoke(main, ["--env-file", "/nonexistent", "check", "--json", str(late)])
+    reasons = [r["code"] for r in json.loads(result.output)["eligibility"]["reasons"]]
+    assert "late" in reasons  # 21 March 10:00 in Seoul: the day after the window closed
+
+
+def test_check_unreadable_file_is_one_line_and_others_still_checked(tmp_path):
+    good = tmp_path / "good.eml"
+    good.write_bytes(email_bytes(COMPLETE_FORM_EN))
+    done = run_kcity("check", "--json", str(tmp_path / "missing.eml"), str(good), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "missing.eml" in done.stderr
+    assert json.loads(done.stdout)["classification"] == "application"
+
+
+def test_auto_reply_checks_to_no_reply(tmp_path):
+    eml = tmp_path / "oof.eml"
+    eml.write_bytes(email_bytes("I am out of the office.", headers={"Auto-Submitted": "auto-replied"}))
+    result = CliRunner().invoke(main, ["--env-file", "/nonexistent", "check", "--json", str(eml)])
+    line = json.loads(result.output)
+    assert line["classification"] == "auto_reply" and line["reply"] is None
+
+
+def test_malformed_setting_stops_start_up_with_one_line(tmp_path):
+    done = run_kcity("poll", "--once", env={"MAILDIR": str(tmp_path / "m"), "OUTBOX_DIR": str(tmp_path),
+                                            "IMAP_HOST": "127.0.0.1", "IMAP_USER": "u", "IMAP_PASSWORD": "p",
+                                            "IMAP_PORT": "abc", "KCITY_SECRET": "s"}, cwd=tmp_path)
+    assert done.returncode != 0
+    assert done.stderr.strip() == "Error: setting IMAP_PORT must be a whole number, got 'abc'"
+
+
+def test_missing_setting_is_named(tmp_path):
+    done = run_kcity("poll", "--once", env={"IMAP_HOST": "127.0.0.1", "OUTBOX_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "IMAP_USER" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_settings_come_from_dot_env(tmp_path):
+    (tmp_path / ".env").write_text("KCITY_DB=from-env-file.db\nMAILDIR=inbox\nOUTBOX_DIR=out\n")
+    done = run_kcity("poll", "--once", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "from-env-file.db").exists()
+
+
+def test_ingest_a_folder_and_export_the_raw_messages(tmp_path):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    originals = {
+        "a.eml": email_bytes(COMPLETE_FORM_EN),
+        "b.eml": email_bytes(INCOMPLETE_FORM_EN, sender="b@example.org"),
+    }
+    for name, raw in originals.items():
+        (folder / name).write_bytes(raw)
+    env = {"KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "out")}
+    done = run_kcity("ingest", str(folder), env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 application" in done.stdout
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 2
+    exported = run_kcity("export-messages", str(tmp_path / "export"), env=env, cwd=tmp_path)
+    assert exported.returncode == 0
+    assert sorted(p.read_bytes() for p in (tmp_path / "export").glob("*.eml")) == sorted(originals.values())
+    # ingesting the same archive again changes nothing
+    run_kcity("ingest", str(folder), env=env, cwd=tmp_path)
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 2
+
+
+def test_ingest_an_mbox(tmp_path):
+    mbox = tmp_path / "box.mbox"
+    mbox.write_bytes(
+        b"From a@b Mon Feb 10 09:00:00 2020\n" + email_bytes(COMPLETE_FORM_EN).replace(b"\r\n", b"\n")
+        + b"\nFrom a@b Mon Feb 10 09:00:00 2020\n" + email_bytes("How can we apply?", sender="q@example.org").replace(b"\r\n", b"\n")
+    )
+    done = run_kcity("ingest", str(mbox), env={"KCITY_DB": str(tmp_path / "k.db")}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "1 application" in done.stdout and "1 inquiry" in done.stdout
+
+
+def test_demo_shows_every_sample_and_what_happened(tmp_path):
+    done = run_kcity("demo", "--dir", str(tmp_path / "demo"), env={"COLUMNS": "200"}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for expected in ("KCN-2020-0001", "follow_up", "auto_reply", "bounce", "inquiry", "ineligible",
+                     "missing_fields (fr)", "acknowledgement (ko)", "marked 1 reply as bounced"):
+        assert expected in out, expected
+    assert len(list((tmp_path / "demo" / "outbox").glob("*.eml"))) == 7
