@@ -177,7 +177,13 @@ def test_missing_fields_explains_each_problem_with_an_example(lang):
     assert "'ana@' is not an email address" in body  # the English message, under a localized lead-in
     assert t.invalid.split("{")[0] in body
     for problem in PROBLEMS:
-        assert t.example.format(example=problem.example) in body
+        # choices are shown as the words of the reply's language, not as codes
+        shown = problem.example
+        if field(problem.field).kind in ("choice", "choices", "yes_no"):
+            shown = display_value(field(problem.field), problem.example, lang)
+        assert t.example.format(example=shown) in body
+    if lang == "ko":
+        assert "예시: 교통" in body
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
