@@ -16,7 +16,6 @@ from typing import Callable, Protocol
 
 import sqlite_utils
 
-from mail.backoff import Backoff
 from mail.smtp import SmtpError
 from store.db import transaction
 from store.outbox import due_replies, mark_failed_attempt, mark_sending, mark_sent
@@ -57,9 +56,30 @@ class FolderSender:
         (self.folder / f"{count + 1:05d}.eml").write_bytes(raw)
 
 
+def retry_delay(attempts_so_far: int) -> timedelta:
+    """1 minute, 2, 4 ... at most an hour: a mail server down for a while is not hammered."""
+    return timedelta(seconds=min(3600, 60 * 2 ** min(attempts_so_far, 10)))
+
+
 def _write(db: sqlite_utils.Database, fn, *args, **kwargs):
     with transaction(db):
         return fn(db, *args, **kwargs)
+
+
+# Replies claimed and marked sent per commit. A crash mid-batch leaves at most
+# this many replies 'unknown' (maybe sent, never resent).
+CLAIM_BATCH = 20
+
+
+def _claim(db: sqlite_utils.Database, reply_ids: list[int]) -> list[int]:
+    with transaction(db):
+        return [reply_id for reply_id in reply_ids if mark_sending(db, reply_id)]
+
+
+def _mark_all_sent(db: sqlite_utils.Database, reply_ids: list[int], at: str) -> None:
+    with transaction(db):
+        for reply_id in reply_ids:
+            mark_sent(db, reply_id, at)
 
 
 async def deliver_due(
@@ -69,37 +89,53 @@ async def deliver_due(
     *,
     mail_from: str,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-    retry: Backoff | None = None,
 ) -> DeliveryReport:
-    """Send every reply that is due; return what happened."""
+    """Send every reply that is due, over one connection; return what happened."""
     report = DeliveryReport()
-    now = clock().isoformat()
-    due = await writer.call(due_replies, db, now)
+    due = await writer.call(due_replies, db, clock().isoformat())
     if not due:
         return report
     envelope_from = parseaddr(mail_from)[1] or mail_from
-    retry = retry or Backoff(base=60, cap=3600, factor=2)
     async with sender:
-        for reply in due:
-            if not await writer.call(_write, db, mark_sending, reply.id):
-                continue
+        for start in range(0, len(due), CLAIM_BATCH):
+            batch = {reply.id: reply for reply in due[start:start + CLAIM_BATCH]}
+            claimed = await writer.call(_claim, db, list(batch))
+            sent: list[int] = []
             try:
-                await sender.send_raw(reply.raw, envelope_from, [reply.to_addr])
-            except SmtpError as exc:
-                delay = timedelta(seconds=retry.delay_for(reply.attempts))
-                at = clock()
-                state = await writer.call(
-                    _write, db, mark_failed_attempt, reply.id, error=str(exc), permanent=exc.permanent,
-                    at=at.isoformat(), retry_at=(at + delay).isoformat(),
-                )
-                report.errors.append(str(exc))
-                if state == "failed":
-                    report.failed += 1
-                else:
-                    report.retrying += 1
-                if not exc.permanent:
-                    break  # the server is unwell: leave the rest for the next pass
-            else:
-                await writer.call(_write, db, mark_sent, reply.id, clock().isoformat())
-                report.sent += 1
+                for reply_id in claimed:
+                    reply = batch[reply_id]
+                    try:
+                        await sender.send_raw(reply.raw, envelope_from, [reply.to_addr])
+                    except SmtpError as exc:
+                        await _record_failure(db, writer, reply, exc, clock, report)
+                        if not exc.permanent:
+                            # The server is unwell: give the rest of the claim back.
+                            rest = claimed[claimed.index(reply_id) + 1:]
+                            await writer.call(_release, db, rest)
+                            return report
+                    else:
+                        sent.append(reply_id)
+            finally:
+                if sent:
+                    await writer.call(_mark_all_sent, db, sent, clock().isoformat())
+                    report.sent += len(sent)
     return report
+
+
+def _release(db: sqlite_utils.Database, reply_ids: list[int]) -> None:
+    with transaction(db):
+        for reply_id in reply_ids:
+            db.execute("UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'sending'", [reply_id])
+
+
+async def _record_failure(db, writer: Writer, reply, exc: SmtpError, clock, report: DeliveryReport) -> None:
+    at = clock()
+    state = await writer.call(
+        _write, db, mark_failed_attempt, reply.id, error=str(exc), permanent=exc.permanent,
+        at=at.isoformat(), retry_at=(at + retry_delay(reply.attempts)).isoformat(),
+    )
+    report.errors.append(str(exc))
+    if state == "failed":
+        report.failed += 1
+    else:
+        report.retrying += 1

@@ -71,49 +71,74 @@ class Pipeline:
 
     def process(self, raw: bytes, *, source: str, source_key: str | None = None) -> Outcome:
         """Archive ``raw``, then take it through the rest of the pipeline."""
+        return self.process_batch([(raw, source_key)], source=source)[0]
+
+    def process_batch(self, items: list[tuple[bytes, str | None]], *, source: str) -> list[Outcome]:
+        """Archive a batch of (raw bytes, source key) in one commit, then process each.
+
+        Batching saves a commit per message; each message still succeeds or
+        fails alone (a savepoint each), and the archive commit comes first, so
+        a crash leaves every message either finished or archived and 'new'
+        (``resume`` finishes those).
+        """
         now = self._now()
-        message = _parse_or_none(raw)
+        messages = [_parse_or_none(raw) for raw, _ in items]
         with transaction(self.db):
-            archived = archive_message(
-                self.db,
-                raw,
-                message_id=(message.message_id or "") if message else "",
-                source=source,
-                source_key=source_key,
-                received_at=now,
-                from_addr=message.from_addr if message else "",
-                subject=message.subject[:500] if message else "",
-                sent_at=message.date.isoformat() if message and message.date else None,
-            )
-        if not archived.new and archived.status != "new":
-            return Outcome(archived.row, "duplicate", sender=message.from_addr if message else "",
-                           subject=message.subject if message else "")
-        return self._process_archived(archived, message)
+            archived = [
+                archive_message(
+                    self.db,
+                    raw,
+                    message_id=(message.message_id or "") if message else "",
+                    source=source,
+                    source_key=source_key,
+                    received_at=now,
+                    from_addr=message.from_addr if message else "",
+                    subject=message.subject[:500] if message else "",
+                    sent_at=message.date.isoformat() if message and message.date else None,
+                )
+                for (raw, source_key), message in zip(items, messages)
+            ]
+        outcomes = []
+        seen: set[int] = set()
+        with transaction(self.db):
+            for entry, message in zip(archived, messages):
+                first_time = entry.row not in seen  # the same bytes twice in one batch
+                seen.add(entry.row)
+                if not first_time or (not entry.new and entry.status != "new"):
+                    outcomes.append(Outcome(entry.row, "duplicate", sender=message.from_addr if message else "",
+                                            subject=message.subject if message else ""))
+                else:
+                    outcomes.append(self._process_archived(entry, message))
+        return outcomes
 
     def resume(self) -> list[Outcome]:
         """Finish messages archived before a crash but never processed."""
         outcomes = []
         for row in unfinished_messages(self.db):
             raw = raw_message(self.db, row)
-            outcomes.append(self._process_archived(Archived(row, False, "new"), _parse_or_none(raw or b"")))
+            with transaction(self.db):
+                outcomes.append(self._process_archived(Archived(row, False, "new"), _parse_or_none(raw or b"")))
         return outcomes
 
     def _process_archived(self, archived: Archived, message: ParsedMessage | None) -> Outcome:
+        """Process one archived message inside the caller's transaction, in a savepoint of its own."""
+        self.db.execute("SAVEPOINT message")
         try:
             if message is None:
                 raise ValueError("the message could not be parsed at all")
-            with transaction(self.db):
-                return self._route(archived.row, message)
+            outcome = self._route(archived.row, message)
         except Exception as exc:  # a bug or input we did not foresee: keep the message, say why
+            self.db.execute("ROLLBACK TO message")
             log.exception("message %s could not be processed", archived.row)
             reason = f"processing failed: {type(exc).__name__}: {exc}"[:300]
-            with transaction(self.db):
-                finish_message(
-                    self.db, archived.row, status="quarantined", classification=None, reason=reason,
-                    application_id=None, at=self._now(),
-                )
-            return Outcome(archived.row, "quarantined", reason=reason, sender=message.from_addr if message else "",
-                           subject=message.subject if message else "")
+            finish_message(
+                self.db, archived.row, status="quarantined", classification=None, reason=reason,
+                application_id=None, at=self._now(),
+            )
+            outcome = Outcome(archived.row, "quarantined", reason=reason, sender=message.from_addr if message else "",
+                              subject=message.subject if message else "")
+        self.db.execute("RELEASE message")
+        return outcome
 
     def _route(self, row: int, message: ParsedMessage) -> Outcome:
         now = self._now()

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 # Messages handed from the IMAP reader to the pipeline at most this far ahead:
 # enough to overlap network and processing, small enough to bound memory.
 PREFETCH = 200
+# Messages archived and processed per commit.
+PROCESS_BATCH = 50
 MARK_DONE_EVERY = 100
 
 
@@ -154,10 +156,19 @@ async def poll_imap(desk: Desk, mailbox: ImapMailbox, report: PollReport) -> Non
 
     reader = asyncio.create_task(fetch_all())
     try:
-        while (item := await queue.get()) is not None:
-            uid, raw = item
-            report.outcomes.append(await desk.process(raw, source="imap", source_key=slot(uid)))
-            done.append(uid)
+        finished = False
+        while not finished:
+            batch = [await queue.get()]
+            while len(batch) < PROCESS_BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            if batch[-1] is None:
+                finished = True
+                batch.pop()
+            if not batch:
+                continue
+            items = [(raw, slot(uid)) for uid, raw in batch]
+            report.outcomes.extend(await desk.writer.call(desk.pipeline.process_batch, items, source="imap"))
+            done.extend(uid for uid, _ in batch)  # only now committed: safe to flag
             if len(done) >= MARK_DONE_EVERY:
                 await mailbox.mark_done(done)
                 done = []
@@ -190,12 +201,34 @@ async def poll_once(desk: Desk) -> PollReport:
     if desk.settings.imap_host:
         mailbox = desk.imap_mailbox()
         await mailbox.connect()
+        intake_done = asyncio.Event()
+        # Replies go out while the rest of the inbox is still being read.
+        sending = asyncio.create_task(_deliver_until(desk, intake_done, report))
         try:
             await poll_imap(desk, mailbox, report)
         finally:
+            intake_done.set()
+            await sending
             await mailbox.close()
-    report.delivery = await desk.deliver()
+    _add_delivery(report.delivery, await desk.deliver())
     return report
+
+
+async def _deliver_until(desk: Desk, intake_done: asyncio.Event, report: PollReport) -> None:
+    while not intake_done.is_set():
+        delivered = await desk.deliver()
+        _add_delivery(report.delivery, delivered)
+        if delivered.retrying or delivered.failed:
+            return  # the server is unwell: the final pass (and later polls) retry
+        if not delivered.sent:
+            await _sleep_unless(intake_done, 0.05)
+
+
+def _add_delivery(total: DeliveryReport, more: DeliveryReport) -> None:
+    total.sent += more.sent
+    total.retrying += more.retrying
+    total.failed += more.failed
+    total.errors.extend(more.errors)
 
 
 async def run(desk: Desk, stop: asyncio.Event | None = None) -> None:

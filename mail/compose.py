@@ -327,7 +327,26 @@ class _MessageIdsHeader(UnstructuredHeader):
         return policy.linesep.join(lines) + policy.linesep
 
 
-_HEADERS = HeaderRegistry()
+class _CachingHeaderRegistry(HeaderRegistry):
+    """The stdlib builds a brand-new header class on every lookup, which made
+    composing a reply cost milliseconds; one class per header name is enough."""
+
+    def __init__(self):
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        if key not in self._classes:
+            self._classes[key] = super().__getitem__(name)
+        return self._classes[key]
+
+    def map_to_type(self, name: str, cls: type) -> None:
+        super().map_to_type(name, cls)
+        self._classes.pop(name.lower(), None)
+
+
+_HEADERS = _CachingHeaderRegistry()
 _HEADERS.map_to_type("in-reply-to", _MessageIdsHeader)
 _HEADERS.map_to_type("references", _MessageIdsHeader)
 _HEADERS.map_to_type("message-id", _MessageIdsHeader)

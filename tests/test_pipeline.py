@@ -245,3 +245,10 @@ def test_delivery_sends_each_reply_once(desk, tmp_path):
     assert asyncio.run(desk.deliver()).sent == 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     assert [r["state"] for r in outbox(desk)] == ["sent"]
+
+
+def test_the_same_bytes_twice_in_one_batch_are_processed_once(desk):
+    raw = email_bytes(COMPLETE_FORM_EN)
+    first, second = desk.pipeline.process_batch([(raw, "slot-1"), (raw, "slot-2")], source="test")
+    assert first.status == "processed" and second.status == "duplicate"
+    assert len(outbox(desk)) == 1
