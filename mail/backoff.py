@@ -1,9 +1,9 @@
 """Capped exponential backoff with jitter, for reconnecting to mail servers.
 
-    >>> backoff = Backoff(base=1, cap=300, factor=2, rng=random.Random(7))
-    >>> backoff.next_delay()   # somewhere in [0.5, 1]
-    >>> backoff.next_delay()   # somewhere in [1, 2], then [2, 4] ... up to [150, 300]
-    >>> backoff.reset()        # after a success: start again from `base`
+    backoff = Backoff(base=1, cap=300, factor=2)
+    backoff.next_delay()    # somewhere in [0.5, 1]
+    backoff.next_delay()    # in [1, 2], then [2, 4] ... and at most [150, 300]
+    backoff.reset()         # after a success: start again from `base`
 
 Pure: no sleeping and no clock; the caller sleeps for the delay it is given.
 """

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
-from tests.servers import DOVECOT, INSTALL_HINT, DovecotServer, SmtpServer, make_certificate
+from servers import DOVECOT, INSTALL_HINT, DovecotServer, SmtpServer, make_certificate
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory):
+def dovecot():
     """One Dovecot for the whole session; use `imap_server` in tests."""
     if not DOVECOT.exists():
         # Fail, never skip: a missing server must not pass as a green run.
         pytest.fail(f"{DOVECOT} is missing: the IMAP tests need Dovecot ({INSTALL_HINT})")
-    server = DovecotServer(tmp_path_factory.mktemp("dovecot"))
-    server.start()
-    yield server
-    server.stop()
+    # Not under pytest's tmp_path: its parents are private to root, and
+    # Dovecot's unprivileged processes must read the files.
+    root = Path(tempfile.mkdtemp(prefix="kcity-dovecot-"))
+    server = DovecotServer(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

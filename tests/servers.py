@@ -15,15 +15,18 @@ adapter under test is never used to check itself.
 
 from __future__ import annotations
 
+import ctypes
 import imaplib
 import os
 import pwd
 import re
+import signal
 import socket
 import ssl
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +116,10 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  # No growing delay for an IP after failed logins: tests fail logins on purpose.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 
 local 127.0.0.2 {{
@@ -143,6 +150,9 @@ class DovecotServer:
         self.log = root / "dovecot.log"
         self.conf = root / "dovecot.conf"
         self._process: subprocess.Popen | None = None
+        # Dovecot is always started from this one thread, which lives as long
+        # as the test process: see _stop_when_parent_dies().
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dovecot-spawner")
         self.cert, self.key = make_certificate(root)
         self._write_files()
 
@@ -178,10 +188,13 @@ class DovecotServer:
             return 0.0
         began = time.monotonic()
         # -F: stay in the foreground, so Dovecot is our child and we reap it.
-        self._process = subprocess.Popen(
+        self._process = self._spawner.submit(
+            subprocess.Popen,
             [str(DOVECOT), "-F", "-c", str(self.conf)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
+            start_new_session=True,  # its own process group: see stop()
+            preexec_fn=_stop_when_parent_dies,
+        ).result()
         while time.monotonic() - began < START_TIMEOUT:
             if self._process.poll() is not None:
                 output = self._process.stdout.read().decode(errors="replace")
@@ -198,18 +211,53 @@ class DovecotServer:
         """Stop Dovecot; its clients see their connections closed."""
         if self._process is None:
             return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        # A master stopped with SIGTERM leaves its imap processes serving their
+        # logged-in clients, and one stopped along with its children may respawn
+        # some while it shuts down (seconds). So the master dies at once, then
+        # its children are asked to stop, and say BYE to their clients.
+        group = self._process.pid
+        self._process.kill()
+        self._process.wait()
         self._process.stdout.close()
         self._process = None
+        _signal_group(group, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _group_alive(group):  # lest one still holds a port at the next start()
+            if time.monotonic() > deadline:
+                _signal_group(group, signal.SIGKILL)
+            time.sleep(0.01)
 
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def close(self) -> None:
+        """Stop Dovecot for good."""
+        self.stop()
+        self._spawner.shutdown()
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def ended_sessions(self, since: int, wait_for=lambda stats: True,
+                       wait: float = 3.0) -> list[dict[str, int]]:
+        """Statistics of the IMAP sessions that ended after log offset `since`.
+
+        Dovecot logs each session's end as "... in=29 out=593 ... hdr_count=0
+        body_count=0 body_bytes=0": bytes received and sent, headers and bodies
+        fetched. Its log process writes asynchronously, so this waits (up to
+        `wait` seconds) for a session for which `wait_for(stats)` is true.
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            with self.log.open("rb") as log:
+                log.seek(since)
+                ended = [{key.decode(): int(value)
+                          for key, value in re.findall(rb" (\w+)=(\d+)", line)}
+                         for line in log if b": Disconnected: " in line and b" in=" in line]
+            if any(map(wait_for, ended)) or time.monotonic() > deadline:
+                return ended
+            time.sleep(0.02)
 
     def log_tail(self, lines: int = 20) -> str:
         if not self.log.exists():
@@ -271,15 +319,30 @@ class DovecotServer:
         finally:
             imap.logout()
 
+    def create_folder(self, folder: str) -> None:
+        imap = self._login()
+        try:
+            imap.create(_quote(folder).decode())
+        finally:
+            imap.logout()
+
+    def delete_folder(self, folder: str) -> None:
+        imap = self._login()
+        try:
+            imap.delete(_quote(folder).decode())
+        finally:
+            imap.logout()
+
     def clear(self) -> None:
         """Empty INBOX and delete every other folder."""
         imap = self._login()
         try:
             for folder in self.folders():
                 if folder == "INBOX":
-                    imap.select("INBOX")
-                    imap.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
-                    imap.expunge()
+                    _, [exists] = imap.select("INBOX")
+                    if int(exists):  # "1:*" is an error in an empty folder
+                        imap.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
+                        imap.expunge()
                     imap.close()
                 else:
                     imap.delete(_quote(folder).decode())
@@ -304,6 +367,36 @@ class DovecotServer:
             flags = {f.decode() for f in imaplib.ParseFlags(head)}
             found.append((uid, body, flags))
         return found
+
+
+def _stop_when_parent_dies() -> None:
+    """Run in the child before exec: a test run that is killed (say, by a CI
+    timeout) never gets to stop(), and must not leave a Dovecot behind.
+    Linux sends the signal when the *thread* that started the child ends,
+    hence DovecotServer's long-lived spawner thread."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _signal_group(group: int, signal_number: int) -> None:
+    try:
+        os.killpg(group, signal_number)
+    except ProcessLookupError:
+        pass  # all gone already
+
+
+def _group_alive(group: int) -> bool:
+    """Is a process of this group still running? Zombies do not count: they
+    hold no port, and init reaps Dovecot's orphans only when it gets to it."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (command) state ppid pgrp ..."; the command may hold spaces.
+            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(pgrp) == group and state != "Z":
+            return True
+    return False
 
 
 def _accepts(host: str, port: int) -> bool:
@@ -339,7 +432,7 @@ def _uid_set(text: bytes) -> list[int]:
 class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
-    raw: bytes
+    data: bytes  # the message as received, after SMTP's dot-unstuffing
     peer: tuple[str, int]  # the client's address: one per connection
     login: str | None  # the user who authenticated, if any
 
@@ -371,7 +464,7 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        login = session.login_data.decode() if session.authenticated else None
+        login = session.auth_data.login.decode() if session.authenticated else None
         with self.lock:  # the server runs in its own thread
             self.received.append(ReceivedMail(
                 envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
