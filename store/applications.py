@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlite_utils
 
@@ -63,7 +63,7 @@ def create_application(
         [reference, year, seq, status, _json(fields), _json(problems), _json(eligibility), language, sender, at, at],
     )
     record_event(db, "application_created", at=at, application_id=cursor.lastrowid, reference=reference, status=status)
-    return get_application(db, cursor.lastrowid)
+    return Application(cursor.lastrowid, reference, status, fields, problems, eligibility, language, sender, at, at)
 
 
 def update_application(
@@ -87,7 +87,7 @@ def update_application(
         record_event(
             db, "status_changed", at=at, actor=actor, application_id=app.id, old=app.status, new=status, note=note
         )
-    return get_application(db, app.id)
+    return replace(app, status=status, fields=fields, problems=problems, eligibility=eligibility, updated_at=at)
 
 
 def get_application(db: sqlite_utils.Database, application_id: int) -> Application:
