@@ -19,7 +19,7 @@ import sqlite_utils
 
 from kcity.intake import Assessment, KnownApplication, assess_message, reply_for, submission_year
 from mail.classify import Kind
-from mail.compose import to_mime
+from mail.compose import to_wire
 from mail.message import ParsedMessage
 from mail.parse import parse_message
 from mail.tokens import MessageIdSigner
@@ -226,7 +226,7 @@ class Pipeline:
         reference = app.reference if app else None
         reply = reply_for(assessment, reference=reference, bot_link=self.bot_link(reference) if reference else None)
         message_id = self.signer.new_message_id(reference)
-        mime = to_mime(
+        wire = to_wire(
             reply,
             sender=self.mail_from,
             to=message.from_addr,
@@ -240,7 +240,7 @@ class Pipeline:
         outbox_id, state = enqueue_reply(
             self.db, message_id=message_id, answers_message=row, application_id=app.id if app else None,
             reference=reference, to_addr=message.from_addr, kind=reply.kind, language=reply.language,
-            subject=reply.subject, body=reply.body, raw=bytes(mime), at=now, hour_ago=hour_ago,
+            subject=reply.subject, body=reply.body, raw=wire, at=now, hour_ago=hour_ago,
             limit_per_hour=self.replies_per_hour,
         )
         if app and outbox_id:
