@@ -134,3 +134,28 @@ def test_demo_shows_every_sample_and_what_happened(tmp_path):
                      "missing_fields (fr)", "acknowledgement (ko)", "marked 1 reply as bounced"):
         assert expected in out, expected
     assert len(list((tmp_path / "demo" / "outbox").glob("*.eml"))) == 7
+
+
+def test_run_processes_mail_and_stops_cleanly_on_sigterm(tmp_path):
+    import signal
+    import time
+
+    maildir = tmp_path / "inbox"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "0001.eml").write_bytes(email_bytes(COMPLETE_FORM_EN))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMAP_", "SMTP_", "KCITY_", "MAIL_"))}
+    env.update({"KCITY_DB": str(tmp_path / "k.db"), "MAILDIR": str(maildir), "OUTBOX_DIR": str(tmp_path / "out")})
+    child = subprocess.Popen([*KCITY, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not list((tmp_path / "out").glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list((tmp_path / "out").glob("*.eml")), "the service replied to the waiting application"
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=15)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, stderr
+    assert b"Traceback" not in stderr
