@@ -186,7 +186,7 @@ def main() -> None:
             print(f"end to end: {seconds:.2f} s, {rate:,.0f} messages/s"
                   f" ({rate / (len(messages) / floor_s):.0%} of the raw floor), peak memory {peak_mb:.0f} MB")
             print(f"  kcity poll --once: {summary}")
-            print(f"  replies received by the SMTP server: {len(smtp.received):,}")
+            print(f"  replies received by the SMTP server: {len(smtp.received):,} (expected {expected_replies:,})")
         finally:
             smtp.stop()
             dovecot.stop()

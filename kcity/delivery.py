@@ -97,29 +97,39 @@ async def deliver_due(
         return report
     envelope_from = parseaddr(mail_from)[1] or mail_from
     async with sender:
-        for start in range(0, len(due), CLAIM_BATCH):
-            batch = {reply.id: reply for reply in due[start:start + CLAIM_BATCH]}
-            claimed = await writer.call(_claim, db, list(batch))
-            sent: list[int] = []
-            try:
-                for reply_id in claimed:
-                    reply = batch[reply_id]
-                    try:
-                        await sender.send_raw(reply.raw, envelope_from, [reply.to_addr])
-                    except SmtpError as exc:
-                        await _record_failure(db, writer, reply, exc, clock, report)
-                        if not exc.permanent:
-                            # The server is unwell: give the rest of the claim back.
-                            rest = claimed[claimed.index(reply_id) + 1:]
-                            await writer.call(_release, db, rest)
-                            return report
-                    else:
-                        sent.append(reply_id)
-            finally:
-                if sent:
-                    await writer.call(_mark_all_sent, db, sent, clock().isoformat())
-                    report.sent += len(sent)
+        while due:
+            if not await _deliver_page(db, writer, sender, due, envelope_from, clock, report):
+                break  # the server is unwell: the rest waits for the next pass
+            due = await writer.call(due_replies, db, clock().isoformat())
     return report
+
+
+async def _deliver_page(db, writer: Writer, sender: RawSender, due: list, envelope_from: str, clock,
+                        report: DeliveryReport) -> bool:
+    """Send one page of due replies; False when a temporary failure says to stop for now."""
+    for start in range(0, len(due), CLAIM_BATCH):
+        batch = {reply.id: reply for reply in due[start:start + CLAIM_BATCH]}
+        claimed = await writer.call(_claim, db, list(batch))
+        sent: list[int] = []
+        try:
+            for reply_id in claimed:
+                reply = batch[reply_id]
+                try:
+                    await sender.send_raw(reply.raw, envelope_from, [reply.to_addr])
+                except SmtpError as exc:
+                    await _record_failure(db, writer, reply, exc, clock, report)
+                    if not exc.permanent:
+                        # The server is unwell: give the rest of the claim back.
+                        rest = claimed[claimed.index(reply_id) + 1:]
+                        await writer.call(_release, db, rest)
+                        return False
+                else:
+                    sent.append(reply_id)
+        finally:
+            if sent:
+                await writer.call(_mark_all_sent, db, sent, clock().isoformat())
+                report.sent += len(sent)
+    return True
 
 
 def _release(db: sqlite_utils.Database, reply_ids: list[int]) -> None:

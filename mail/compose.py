@@ -1,4 +1,5 @@
-"""Replies to applicants: what we say (``compose_reply``) and the message that carries it (``to_mime``).
+"""Replies to applicants: what we say (``compose_reply``) and the message that carries it
+(``to_mime``, or its wire bytes straight away with ``to_wire``).
 
 Both are pure. What the program is and does comes only from ``mail.texts``,
 which renders the call for applications; this module chooses the texts and
@@ -8,6 +9,8 @@ fills in the applicant's own data, the problems and the decision.
 from __future__ import annotations
 
 import re
+from base64 import encodebytes
+from binascii import b2a_base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,7 +18,8 @@ from decimal import Decimal, InvalidOperation
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.quoprimime import body_encode
+from email.utils import format_datetime, formataddr, getaddresses
 
 import pycountry
 from babel import Locale
@@ -26,7 +30,9 @@ from rules.decision import Decision, Reason
 from rules.form import FIELDS_BY_CODE, REQUIRED_CODES, Field, blank_form, flatten, get
 from rules.problem import Problem
 
-__all__ = ["KINDS", "Reply", "clean_header", "compose_reply", "display_value", "reply_subject", "to_mime"]
+__all__ = [
+    "KINDS", "Reply", "clean_header", "compose_reply", "display_value", "reply_subject", "to_mime", "to_wire",
+]
 
 KINDS = ("acknowledgement", "missing_fields", "ineligible", "inquiry")
 _FOLLOWED = ("acknowledgement", "missing_fields")  # replies that offer the bot link
@@ -312,18 +318,20 @@ def _round_significant(number: Decimal, digits: int = 3) -> Decimal:
 
 # --- MIME ------------------------------------------------------------------------
 
+# RFC 5322: a header line SHOULD be at most 78 characters and MUST be at most 998.
+_WIDTH = 78
+_CRLF = "\r\n"
+# RFC 2047: an encoded word is at most 75 characters, 12 of them "=?utf-8?b?" and "?=";
+# base64 comes in fours.
+_ENCODED_WORD_DATA = 63 // 4 * 4
+
 
 class _MessageIdsHeader(UnstructuredHeader):
     """In-Reply-To and References, folded between ids and never RFC 2047-encoded:
     threading code reads them raw, and the stdlib would encode an id longer than a line."""
 
     def fold(self, *, policy) -> str:
-        width = policy.max_line_length or 78
-        lines = [f"{self.name}:"]
-        for token in str(self).split():
-            if len(lines[-1]) + 1 + len(token) > width and lines[-1] != f"{self.name}:":
-                lines.append("")
-            lines[-1] += f" {token}"
+        lines = _fold(self.name, [(str(self), False)], policy.max_line_length or _WIDTH)
         return policy.linesep.join(lines) + policy.linesep
 
 
@@ -353,6 +361,8 @@ _HEADERS.map_to_type("message-id", _MessageIdsHeader)
 _POLICY = SMTP.clone(header_factory=_HEADERS)
 # Printable ASCII without spaces: what a message id can be on the wire.
 _MESSAGE_ID_TOKEN = re.compile(r"[\x21-\x7e]+")
+_ADDRESS_HEADERS = frozenset({"From", "To"})
+_MESSAGE_ID_HEADERS = frozenset({"Message-ID", "In-Reply-To", "References"})
 
 
 def to_mime(
@@ -368,24 +378,84 @@ def to_mime(
 ) -> EmailMessage:
     """The reply as an email, threaded under the original and marked as automatic."""
     msg = EmailMessage(policy=_POLICY)
-    msg["From"] = clean_header(sender)
-    msg["To"] = clean_header(to)
-    msg["Subject"] = clean_header(reply.subject)
-    msg["Date"] = format_datetime(date or datetime.now(timezone.utc))
-    msg["Message-ID"] = clean_header(message_id)
+    for name, value in _header_fields(
+        reply, sender=sender, to=to, in_reply_to=in_reply_to, references=references,
+        message_id=message_id, reference=reference, date=date,
+    ):
+        msg[name] = value
+    msg.set_content(reply.body, charset="utf-8", cte=_transfer_encoding(reply.body.encode().splitlines()))
+    return msg
+
+
+def to_wire(
+    reply: Reply,
+    *,
+    sender: str,
+    to: str,
+    in_reply_to: str | None,
+    references: list[str],
+    message_id: str,
+    reference: str | None,
+    date: datetime | None = None,
+) -> bytes:
+    """``bytes(to_mime(...))`` as a reader sees it, a dozen times faster: the same headers in
+    the same order and the same body bytes. Header text is written by our own folding, which
+    encodes whole runs of words and so keeps every space the stdlib's sometimes drops."""
+    out = []
+    for name, value in _header_fields(
+        reply, sender=sender, to=to, in_reply_to=in_reply_to, references=references,
+        message_id=message_id, reference=reference, date=date,
+    ):
+        if name in _MESSAGE_ID_HEADERS:
+            segments = [(value, False)]
+        elif name in _ADDRESS_HEADERS:
+            segments = _address_segments(value)
+        else:
+            segments = _text_segments(value)
+        if segments is None:  # an address we cannot take apart: as the stdlib writes it
+            out.append(_HEADERS(name, value).fold(policy=_POLICY))
+        else:
+            out.append(_CRLF.join(_fold(name, segments)) + _CRLF)
+    lines = reply.body.encode().splitlines()
+    cte = _transfer_encoding(lines)
+    # The order EmailMessage.set_content writes them in.
+    out.append(f'Content-Type: text/plain; charset="utf-8"{_CRLF}Content-Transfer-Encoding: {cte}{_CRLF}')
+    out.append(f"MIME-Version: 1.0{_CRLF}{_CRLF}")
+    out.append(_encode_body(lines, cte))
+    # Every part is 7-bit by construction; a non-ASCII message id fails here as in bytes(to_mime(...)).
+    return "".join(out).encode("ascii")
+
+
+def _header_fields(
+    reply: Reply,
+    *,
+    sender: str,
+    to: str,
+    in_reply_to: str | None,
+    references: list[str],
+    message_id: str,
+    reference: str | None,
+    date: datetime | None,
+) -> list[tuple[str, str]]:
+    """The reply's headers before the content's, in order, each value on one line."""
+    fields = [
+        ("From", clean_header(sender)),
+        ("To", clean_header(to)),
+        ("Subject", clean_header(reply.subject)),
+        ("Date", format_datetime(date or datetime.now(timezone.utc))),
+        ("Message-ID", clean_header(message_id)),
+    ]
     parent = _message_ids([in_reply_to or ""])
     if parent:
-        msg["In-Reply-To"] = " ".join(parent)
+        fields.append(("In-Reply-To", " ".join(parent)))
     thread = _message_ids([*references, in_reply_to or ""])
     if thread:
-        msg["References"] = " ".join(thread)
+        fields.append(("References", " ".join(thread)))
     # RFC 3834, and Exchange's own header: no out-of-office replies to our reply.
-    msg["Auto-Submitted"] = "auto-replied"
-    msg["X-Auto-Response-Suppress"] = "All"
+    fields += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
     if reference and clean_header(reference):
-        msg["X-KCity-Reference"] = clean_header(reference)
-    msg.set_content(reply.body, charset="utf-8")
-    return msg
+        fields.append(("X-KCity-Reference", clean_header(reference)))
+    return fields
 
 
 def _message_ids(values: Iterable[str]) -> list[str]:
@@ -393,3 +463,87 @@ def _message_ids(values: Iterable[str]) -> list[str]:
     Tokens that cannot be on the wire as they are (non-ASCII) are dropped."""
     tokens = (token for value in values for token in clean_header(value or "").split())
     return list(dict.fromkeys(t for t in tokens if _MESSAGE_ID_TOKEN.fullmatch(t)))
+
+
+# --- Headers and body on the wire ------------------------------------------------
+
+
+def _fold(name: str, segments: Iterable[tuple[str, bool]], width: int = _WIDTH) -> list[str]:
+    """A header's lines. Plain text (``False``) is broken only at spaces; text to encode
+    (``True``) becomes RFC 2047 encoded words filling the lines, which a reader joins
+    back without the folding between them."""
+    head = f"{name}:"
+    lines = [head]
+    for text, encode in segments:
+        if not encode:
+            for word in text.split():
+                if len(lines[-1]) + 1 + len(word) > width and lines[-1] != head:
+                    lines.append("")
+                lines[-1] += f" {word}"
+            continue
+        data = text.encode()
+        while data:
+            room = min(width - len(lines[-1]) - 13, _ENCODED_WORD_DATA) // 4 * 3  # 13: " =?utf-8?b?" "?="
+            size = min(len(data), max(room, 0 if lines[-1] else 4))  # a new line takes a character
+            while 0 < size < len(data) and data[size] & 0xC0 == 0x80:  # never split a character
+                size -= 1
+            if size == 0:
+                lines.append("")
+                continue
+            lines[-1] += f" =?utf-8?b?{b2a_base64(data[:size], newline=False).decode()}?="
+            data = data[size:]
+    return lines
+
+
+def _text_segments(value: str) -> list[tuple[str, bool]]:
+    """Unstructured text: words as they are, runs of words a reader would not take
+    literally (non-ASCII, looking like encoded words, longer than a line) to encode."""
+    segments: list[tuple[str, bool]] = []
+    for word in value.split():
+        encode = not word.isascii() or "=?" in word or len(word) > _WIDTH - 2
+        if segments and segments[-1][1] == encode:
+            segments[-1] = (f"{segments[-1][0]} {word}", encode)
+        else:
+            segments.append((word, encode))
+    return segments
+
+
+def _address_segments(value: str) -> list[tuple[str, bool]] | None:
+    """Addresses as they are; non-ASCII display names to encode. None when an address
+    itself is not ASCII or the list does not parse."""
+    if value.isascii():
+        return [(value, False)]
+    pairs = getaddresses([value])
+    if not pairs or any(not address or not address.isascii() for _, address in pairs):
+        return None
+    segments: list[tuple[str, bool]] = []
+    for number, (name, address) in enumerate(pairs, start=1):
+        comma = "," if number < len(pairs) else ""
+        if name.isascii():
+            segments.append((formataddr((name, address)) + comma, False))
+        else:
+            segments += [(name, True), (f"<{address}>{comma}", False)]
+    return segments
+
+
+def _transfer_encoding(lines: list[bytes]) -> str:
+    """EmailMessage.set_content's choice for UTF-8 text, but always 7-bit: 7bit for short
+    ASCII lines (where the stdlib would send short non-ASCII lines as 8bit, which needs the
+    server's 8BITMIME); else quoted-printable unless base64 encodes the first ten lines
+    shorter, as it does Korean, where each syllable would take nine characters."""
+    if all(line.isascii() and len(line) <= _WIDTH for line in lines):
+        return "7bit"
+    sniff = b"\r\n".join(lines[:10]) + b"\r\n"
+    if len(body_encode(sniff.decode("latin-1"), _WIDTH)) > len(b2a_base64(sniff)):
+        return "base64"
+    return "quoted-printable"
+
+
+def _encode_body(lines: list[bytes], cte: str) -> str:
+    """The body in ``cte`` with CRLF line ends, as BytesGenerator writes set_content's payload."""
+    if cte == "7bit":
+        return (b"\r\n".join(lines) + b"\r\n").decode("ascii")
+    if cte == "quoted-printable":
+        return body_encode(b"\n".join(lines).decode("latin-1") + "\n", _WIDTH, eol=_CRLF)
+    # Like set_content, base64 carries CRLF line ends inside; 57 bytes make 76 characters a line.
+    return encodebytes(b"\r\n".join(lines) + b"\r\n").decode("ascii").replace("\n", _CRLF)

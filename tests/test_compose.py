@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from email import policy
+from email import message_from_bytes
 from email.parser import BytesParser
 
 import pytest
 
-from mail.compose import KINDS, Reply, compose_reply, display_value, reply_subject, to_mime
+from mail.compose import KINDS, Reply, compose_reply, display_value, reply_subject, to_mime, to_wire
 from mail.texts import resolve_language, texts_for
 from rules.decision import INELIGIBLE, NEEDS_REVIEW, Decision, Reason
 from rules.form import CATEGORIES, FIELDS, LANGUAGES, ORGANIZATION_TYPES, PROJECT_STATUSES, SECTORS
@@ -338,17 +339,19 @@ def test_display_value(code, value, lang, expected):
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
+ADDRESSING = dict(
+    sender="K-City Application Desk <desk@kcity.example>",
+    to="ana.quispe@municipalidad.gob.pe",
+    in_reply_to="<orig@municipalidad.gob.pe>",
+    references=["<first@municipalidad.gob.pe>", "<orig@municipalidad.gob.pe>"],
+    message_id="<reply-1@kcity.example>",
+    reference=REF,
+    date=WHEN,
+)
+
+
 def mime(reply: Reply, **overrides):
-    args = dict(
-        sender="K-City Application Desk <desk@kcity.example>",
-        to="ana.quispe@municipalidad.gob.pe",
-        in_reply_to="<orig@municipalidad.gob.pe>",
-        references=["<first@municipalidad.gob.pe>", "<orig@municipalidad.gob.pe>"],
-        message_id="<reply-1@kcity.example>",
-        reference=REF,
-        date=WHEN,
-    )
-    return to_mime(reply, **{**args, **overrides})
+    return to_mime(reply, **{**ADDRESSING, **overrides})
 
 
 def reparse(msg):
@@ -429,3 +432,141 @@ def test_header_injection_through_any_header_value_is_impossible():
     assert parsed["Bcc"] is None and parsed["Cc"] is None and parsed["X-Evil"] is None
     assert parsed["Subject"] == "Hi Bcc: victim@example.com"
     assert "\n" not in parsed["X-KCity-Reference"]
+
+
+# --- Wire bytes without EmailMessage -------------------------------------------------
+
+KOREAN_SUBJECT = "스마트 쿠스코 신청서"
+COMPARED = (
+    "Subject", "From", "To", "Date", "Message-ID", "In-Reply-To", "References", "Auto-Submitted",
+    "X-Auto-Response-Suppress", "X-KCity-Reference", "Content-Type", "Content-Transfer-Encoding", "MIME-Version",
+)
+
+
+def wire(reply: Reply, **overrides) -> bytes:
+    return to_wire(reply, **{**ADDRESSING, **overrides})
+
+
+def read_wire(raw: bytes):
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def split(raw: bytes) -> tuple[list[bytes], bytes]:
+    head, body = raw.split(b"\r\n\r\n", 1)
+    return head.split(b"\r\n"), body
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_wire_reads_back_as_the_mime_message(kind, lang):
+    reply = compose(kind, lang, original_subject=KOREAN_SUBJECT if lang == "ko" else "Smart Cusco")
+    parsed, expected = read_wire(wire(reply)), reparse(mime(reply))
+    assert parsed.keys() == expected.keys()  # the same headers in the same order
+    for name in COMPARED:
+        assert parsed[name] == expected[name], name
+    assert parsed["Subject"] == reply.subject
+    assert parsed.get_content() == expected.get_content()
+    assert parsed.get_content().replace("\r\n", "\n") == reply.body
+    # The body is encoded by the same rule and the same stdlib functions: byte for byte the same.
+    assert split(wire(reply))[1] == split(bytes(mime(reply)))[1]
+
+
+def test_wire_is_seven_bit_with_crlf_line_ends():
+    for lang in LANGUAGES:
+        raw = wire(compose("acknowledgement", lang, original_subject=KOREAN_SUBJECT))
+        raw.decode("ascii")
+        assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")
+        assert raw.endswith(b"\r\n")
+
+
+def test_wire_korean_subject_round_trips():
+    reply = compose("acknowledgement", "ko", original_subject=KOREAN_SUBJECT)
+    head, body = split(wire(reply))
+    subject = b" ".join(line for line in head if line.startswith((b"Subject:", b" ")))
+    assert subject.startswith(b"Subject: Re: =?utf-8?b?") and subject.endswith(f"[{REF}]".encode())
+    assert read_wire(wire(reply))["Subject"] == f"Re: {KOREAN_SUBJECT} [{REF}]"
+    # A subject over several lines keeps every space between its words.
+    long = Reply("inquiry", "ko", f"Re: {' '.join([KOREAN_SUBJECT] * 6)} [{REF}]", "본문.\n")
+    assert read_wire(wire(long))["Subject"] == long.subject
+    assert all(len(line) <= 78 for line in split(wire(long))[0])
+
+
+def test_wire_keeps_text_that_looks_encoded_as_it_is():
+    reply = Reply("inquiry", "en", "Re: =?utf-8?q?Hi?= and Ação", "Body.\n")
+    assert read_wire(wire(reply))["Subject"] == reply.subject
+
+
+def test_wire_encodes_non_ascii_display_names():
+    sender = "K-City 네트워크 <desk@kcity.example>"
+    raw = wire(compose("inquiry"), sender=sender, to="Ana Quispé <ana@example.org>")
+    assert b"=?utf-8?b?" in split(raw)[0][0]
+    parsed = read_wire(raw)
+    assert parsed["From"] == sender and parsed["From"].addresses[0].addr_spec == "desk@kcity.example"
+    assert parsed["To"].addresses[0].display_name == "Ana Quispé"
+    assert parsed["To"] == reparse(mime(compose("inquiry"), to="Ana Quispé <ana@example.org>"))["To"]
+
+
+def test_wire_threading_headers_match_mime():
+    for overrides in (
+        dict(references=["<a@x>", "<b@y> <a@x>"], in_reply_to="<c@z>"),
+        dict(references=["<ü@x>", "<a@x>"], in_reply_to="<b@y>"),
+        dict(in_reply_to=None, references=[], reference=None),
+    ):
+        reply = compose("inquiry")
+        parsed, expected = read_wire(wire(reply, **overrides)), reparse(mime(reply, **overrides))
+        assert parsed.keys() == expected.keys()
+        for name in ("In-Reply-To", "References", "X-KCity-Reference"):
+            assert parsed[name] == expected[name]
+
+
+def test_wire_folds_long_message_ids_between_ids_and_never_encodes_them():
+    long_id = "<" + "x" * 90 + "@mail.example.org>"
+    raw = wire(compose("inquiry"), references=[long_id, "<b@y>"], in_reply_to=long_id)
+    head, _ = split(raw)
+    assert b"=?" not in b"\r\n".join(head)
+    assert f"References: {long_id}".encode() in head and b" <b@y>" in head
+    assert read_wire(raw)["References"] == f"{long_id} <b@y>"
+
+
+def test_wire_lines_fold_under_78_and_never_exceed_998_octets():
+    subject = "Re: " + " ".join(["Smart Cusco"] * 30) + " " + "y" * 3000 + " Ação" * 40
+    reply = Reply("inquiry", "en", subject, "x" * 2000 + "\n")
+    raw = wire(reply)
+    head, body = split(raw)
+    assert all(len(line) <= 78 for line in head)
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert read_wire(raw)["Subject"] == reply.subject
+    assert read_wire(raw).get_content().replace("\r\n", "\n") == reply.body
+
+
+def test_wire_header_injection_through_the_original_subject_is_impossible():
+    reply = compose("acknowledgement", original_subject="Hello\r\nBcc: victim@example.com\r\n\r\nfake body")
+    parsed = read_wire(wire(reply))
+    assert parsed["Bcc"] is None
+    assert parsed.keys() == reparse(mime(reply)).keys()
+    assert parsed["Subject"] == f"Re: Hello Bcc: victim@example.com fake body [{REF}]"
+    assert parsed.get_content().replace("\r\n", "\n") == reply.body
+
+
+def test_wire_header_injection_through_any_header_value_is_impossible():
+    reply = Reply("inquiry", "en", "Hi\nBcc: victim@example.com", "Body.\n")
+    evil = dict(
+        to="ana@example.org\r\nCc: other@example.org",
+        in_reply_to="<a@x>\r\nX-Evil: 1",
+        reference="KCN-1\nX-Evil: 2",
+        message_id="<m@x>\r\nX-Evil: 3",
+        sender="Desk 데스크 <d@x>\u2028Cc: other@example.org",
+    )
+    parsed = read_wire(wire(reply, **evil))
+    assert parsed.keys() == reparse(mime(reply, **evil)).keys()
+    assert parsed["Bcc"] is None and parsed["Cc"] is None and parsed["X-Evil"] is None
+    assert parsed["Subject"] == "Hi Bcc: victim@example.com"
+
+
+def test_short_non_ascii_bodies_are_seven_bit_too():
+    # The stdlib alone would send these lines as raw 8bit; both paths share the 7-bit choice.
+    reply = Reply("inquiry", "ko", "s", "안녕하세요.\n감사합니다.\n")
+    for raw in (bytes(mime(reply)), wire(reply)):
+        raw.decode("ascii")
+        assert read_wire(raw).get_content().replace("\r\n", "\n") == reply.body
+    assert split(wire(reply))[1] == split(bytes(mime(reply)))[1]

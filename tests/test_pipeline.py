@@ -252,3 +252,12 @@ def test_the_same_bytes_twice_in_one_batch_are_processed_once(desk):
     first, second = desk.pipeline.process_batch([(raw, "slot-1"), (raw, "slot-2")], source="test")
     assert first.status == "processed" and second.status == "duplicate"
     assert len(outbox(desk)) == 1
+
+
+def test_one_delivery_pass_sends_every_due_reply_not_just_a_page(desk, tmp_path):
+    items = [(email_bytes(f"How do we apply? ({n})", sender=f"q{n}@example.org", subject=f"Q{n}"), None)
+             for n in range(1050)]
+    for start in range(0, len(items), 100):
+        desk.pipeline.process_batch(items[start:start + 100], source="test")
+    assert asyncio.run(desk.deliver()).sent == 1050
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1050
