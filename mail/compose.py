@@ -103,11 +103,17 @@ def clean_header(value: str) -> str:
     return " ".join(_LINE_BREAKS.sub(" ", value).split())
 
 
+_BRACKETED = re.compile(r"\s*\[\s*([^\]]*?)\s*\]")
+
+
 def reply_subject(original: str, reference: str | None, fallback: str) -> str:
     """ "RE: Fwd: Smart Cusco [KCN-1]" -> "Re: Smart Cusco [KCN-1]"; "" -> fallback [KCN-1]."""
     subject = clean_header(original or "")
     if reference:
-        subject = re.sub(rf"\s*\[\s*{re.escape(clean_header(reference))}\s*\]", " ", subject, flags=re.I)
+        # One compiled pattern for every reference (a pattern per reference
+        # would be compiled anew for each reply).
+        wanted = clean_header(reference).lower()
+        subject = _BRACKETED.sub(lambda m: " " if m.group(1).lower() == wanted else m.group(0), subject)
     subject = clean_header(_PREFIXES.sub("", subject))
     subject = f"Re: {subject}" if subject else fallback
     return f"{subject} [{clean_header(reference)}]" if reference else subject
