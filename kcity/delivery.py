@@ -7,6 +7,7 @@ turns into 'unknown' rather than risk sending it twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -66,9 +67,10 @@ def _write(db: sqlite_utils.Database, fn, *args, **kwargs):
         return fn(db, *args, **kwargs)
 
 
-# Replies claimed and marked sent per commit. A crash mid-batch leaves at most
-# this many replies 'unknown' (maybe sent, never resent).
-CLAIM_BATCH = 20
+# Replies claimed and marked sent per commit. The next batch is claimed while
+# this one is sent (the store's thread may be busy with intake meanwhile), so a
+# crash leaves at most twice this many replies 'unknown': maybe sent, never resent.
+CLAIM_BATCH = 50
 
 
 def _claim(db: sqlite_utils.Database, reply_ids: list[int]) -> list[int]:
@@ -107,28 +109,38 @@ async def deliver_due(
 async def _deliver_page(db, writer: Writer, sender: RawSender, due: list, envelope_from: str, clock,
                         report: DeliveryReport) -> bool:
     """Send one page of due replies; False when a temporary failure says to stop for now."""
-    for start in range(0, len(due), CLAIM_BATCH):
-        batch = {reply.id: reply for reply in due[start:start + CLAIM_BATCH]}
-        claimed = await writer.call(_claim, db, list(batch))
-        sent: list[int] = []
-        try:
-            for reply_id in claimed:
-                reply = batch[reply_id]
-                try:
-                    await sender.send_raw(reply.raw, envelope_from, [reply.to_addr])
-                except SmtpError as exc:
-                    await _record_failure(db, writer, reply, exc, clock, report)
-                    if not exc.permanent:
-                        # The server is unwell: give the rest of the claim back.
-                        rest = claimed[claimed.index(reply_id) + 1:]
-                        await writer.call(_release, db, rest)
-                        return False
-                else:
-                    sent.append(reply_id)
-        finally:
-            if sent:
-                await writer.call(_mark_all_sent, db, sent, clock().isoformat())
-                report.sent += len(sent)
+    batches = [due[start:start + CLAIM_BATCH] for start in range(0, len(due), CLAIM_BATCH)]
+    claims = [asyncio.ensure_future(writer.call(_claim, db, [r.id for r in batches[0]]))]
+    marks: list[asyncio.Future] = []
+    try:
+        for number, batch in enumerate(batches):
+            claimed = await claims[number]
+            if number + 1 < len(batches):
+                claims.append(asyncio.ensure_future(writer.call(_claim, db, [r.id for r in batches[number + 1]])))
+            by_id = {reply.id: reply for reply in batch}
+            sent: list[int] = []
+            try:
+                for reply_id in claimed:
+                    reply = by_id[reply_id]
+                    try:
+                        await sender.send_raw(reply.raw, envelope_from, [reply.to_addr])
+                    except SmtpError as exc:
+                        await _record_failure(db, writer, reply, exc, clock, report)
+                        if not exc.permanent:
+                            # The server is unwell: give back what was claimed and not tried.
+                            untried = claimed[claimed.index(reply_id) + 1:]
+                            if number + 1 < len(claims):
+                                untried += await claims[number + 1]
+                            await writer.call(_release, db, untried)
+                            return False
+                    else:
+                        sent.append(reply_id)
+            finally:
+                if sent:
+                    marks.append(asyncio.ensure_future(writer.call(_mark_all_sent, db, sent, clock().isoformat())))
+                    report.sent += len(sent)
+    finally:
+        await asyncio.gather(*marks, *claims, return_exceptions=True)  # every commit lands before we return
     return True
 
 
