@@ -159,3 +159,15 @@ def test_run_processes_mail_and_stops_cleanly_on_sigterm(tmp_path):
             child.kill()
     assert child.returncode == 0, stderr
     assert b"Traceback" not in stderr
+
+
+def test_unreachable_imap_server_is_one_clear_line(tmp_path):
+    from servers import free_port
+
+    env = {"IMAP_HOST": "127.0.0.1", "IMAP_PORT": str(free_port()), "IMAP_USER": "u", "IMAP_PASSWORD": "p",
+           "IMAP_SECURITY": "none", "KCITY_SECRET": "s", "OUTBOX_DIR": str(tmp_path / "out"),
+           "KCITY_DB": str(tmp_path / "k.db")}
+    done = run_kcity("poll", "--once", env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: IMAP 127.0.0.1:") and "cannot connect" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
