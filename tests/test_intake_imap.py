@@ -214,7 +214,7 @@ def test_killed_mid_batch_loses_nothing_and_never_replies_twice(tmp_path, imap_s
     ])
     env = {**os.environ, **desk_env(tmp_path, imap_server, smtp_server), "REPLIES_PER_HOUR": "1000"}
     command = [sys.executable, "-m", "kcity", "--env-file", "/dev/null", "poll", "--once"]
-    child = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     archived = 0
     while time.monotonic() < deadline and archived < 40:
