@@ -301,3 +301,19 @@ async def _until(condition, seconds: float) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("how", ["file", "command"])
+def test_xoauth2_login_with_the_token_from_a_file_or_a_command(tmp_path, imap_server, smtp_server, how):
+    token_file = tmp_path / "token"
+    token_file.write_text(imap_server.oauth_token + "\n")
+    source = ({"IMAP_OAUTH_TOKEN_FILE": str(token_file)} if how == "file"
+              else {"IMAP_OAUTH_TOKEN_COMMAND": f"cat {token_file}"})
+    imap_server.append(email_bytes(COMPLETE_FORM_EN, date=NOW))
+    desk = make_desk(tmp_path, imap_server, smtp_server, IMAP_AUTH="xoauth2", IMAP_PASSWORD="", **source)
+    try:
+        [outcome] = asyncio.run(poll_once(desk)).outcomes
+    finally:
+        desk.close()
+    assert outcome.classification == "application"
+    assert len(smtp_server.received) == 1
