@@ -16,6 +16,7 @@ from mail.compose import Reply, compose_reply
 from mail.extract import Extraction, extract
 from mail.language import detect_language
 from mail.message import ParsedMessage
+from mail.parse import parse_message
 from rules import form
 from rules.decision import INELIGIBLE, NEEDS_REVIEW, Decision
 from rules.eligibility import assess
@@ -78,8 +79,10 @@ def assess_message(
     is_own_message_id,
     submitted_at: datetime,
     follow_up_of: KnownApplication | None = None,
+    extraction: Extraction | None = None,
 ) -> Assessment:
-    extraction = extract(message)
+    """``extraction`` may be given when it was computed elsewhere (another process)."""
+    extraction = extraction or extract(message)
     classification = classify(
         message,
         own_addresses=own_addresses,
@@ -106,6 +109,20 @@ def assess_message(
     result.decision = assess(fields, round_for(submitted_at), submitted_at=submitted_at)
     result.status = application_status(result.problems, result.decision)
     return result
+
+
+def read_message(raw: bytes) -> tuple[ParsedMessage | None, Extraction | None]:
+    """Parse and extract: the CPU-heavy, store-free first steps, which the
+    service runs in a worker process while the store's thread does the rest."""
+    try:
+        message = parse_message(raw)
+        return message, extract(message)
+    except Exception:  # parse_message promises not to raise; if it does, the pipeline quarantines
+        return None, None
+
+
+def read_messages(raws: list[bytes]) -> list[tuple[ParsedMessage | None, Extraction | None]]:
+    return [read_message(raw) for raw in raws]
 
 
 def application_status(problems: list[Problem], decision: Decision) -> str:

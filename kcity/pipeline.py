@@ -20,6 +20,7 @@ import sqlite_utils
 from kcity.intake import Assessment, KnownApplication, assess_message, reply_for, submission_year
 from mail.classify import Kind
 from mail.compose import to_wire
+from mail.extract import Extraction
 from mail.message import ParsedMessage
 from mail.parse import parse_message
 from mail.tokens import MessageIdSigner
@@ -73,16 +74,20 @@ class Pipeline:
         """Archive ``raw``, then take it through the rest of the pipeline."""
         return self.process_batch([(raw, source_key)], source=source)[0]
 
-    def process_batch(self, items: list[tuple[bytes, str | None]], *, source: str) -> list[Outcome]:
+    def process_batch(
+        self, items: list[tuple[bytes, str | None]], *, source: str, read: list[tuple] | None = None
+    ) -> list[Outcome]:
         """Archive a batch of (raw bytes, source key) in one commit, then process each.
 
         Batching saves a commit per message; each message still succeeds or
         fails alone (a savepoint each), and the archive commit comes first, so
         a crash leaves every message either finished or archived and 'new'
-        (``resume`` finishes those).
+        (``resume`` finishes those). ``read`` holds each message's
+        (ParsedMessage, Extraction) when they were computed elsewhere.
         """
         now = self._now()
-        messages = [_parse_or_none(raw) for raw, _ in items]
+        read = read or [(_parse_or_none(raw), None) for raw, _ in items]
+        messages = [message for message, _ in read]
         with transaction(self.db):
             archived = [
                 archive_message(
@@ -101,14 +106,14 @@ class Pipeline:
         outcomes = []
         seen: set[int] = set()
         with transaction(self.db):
-            for entry, message in zip(archived, messages):
+            for entry, (message, extraction) in zip(archived, read):
                 first_time = entry.row not in seen  # the same bytes twice in one batch
                 seen.add(entry.row)
                 if not first_time or (not entry.new and entry.status != "new"):
                     outcomes.append(Outcome(entry.row, "duplicate", sender=message.from_addr if message else "",
                                             subject=message.subject if message else ""))
                 else:
-                    outcomes.append(self._process_archived(entry, message))
+                    outcomes.append(self._process_archived(entry, message, extraction))
         return outcomes
 
     def resume(self) -> list[Outcome]:
@@ -120,13 +125,15 @@ class Pipeline:
                 outcomes.append(self._process_archived(Archived(row, False, "new"), _parse_or_none(raw or b"")))
         return outcomes
 
-    def _process_archived(self, archived: Archived, message: ParsedMessage | None) -> Outcome:
+    def _process_archived(
+        self, archived: Archived, message: ParsedMessage | None, extraction: Extraction | None = None
+    ) -> Outcome:
         """Process one archived message inside the caller's transaction, in a savepoint of its own."""
         self.db.execute("SAVEPOINT message")
         try:
             if message is None:
                 raise ValueError("the message could not be parsed at all")
-            outcome = self._route(archived.row, message)
+            outcome = self._route(archived.row, message, extraction)
         except Exception as exc:  # a bug or input we did not foresee: keep the message, say why
             self.db.execute("ROLLBACK TO message")
             log.exception("message %s could not be processed", archived.row)
@@ -140,7 +147,7 @@ class Pipeline:
         self.db.execute("RELEASE message")
         return outcome
 
-    def _route(self, row: int, message: ParsedMessage) -> Outcome:
+    def _route(self, row: int, message: ParsedMessage, extraction: Extraction | None) -> Outcome:
         now = self._now()
         submitted_at = self._submitted_at(message)
         known = self._thread_application(message, row, now)
@@ -150,6 +157,7 @@ class Pipeline:
             is_own_message_id=self.signer.is_ours,
             submitted_at=submitted_at,
             follow_up_of=KnownApplication(known.reference, known.fields, known.language) if known else None,
+            extraction=extraction,
         )
         kind = assessment.classification.kind
         outcome = dict(

@@ -8,17 +8,21 @@ the long-running service (``kcity run``), which stops cleanly on SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import logging
 import signal
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parseaddr
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 import sqlite_utils
 
 from kcity.config import Settings
+from kcity.intake import read_messages
 from kcity.delivery import DeliveryReport, FolderSender, deliver_due
 from kcity.pipeline import Outcome, Pipeline
 from mail.backoff import Backoff
@@ -63,6 +67,9 @@ class Desk:
         self.clock = clock
         self.db: sqlite_utils.Database = open_store(settings.db_path)
         self.writer = Writer()
+        # A process that parses while the store's thread works, started on first use.
+        self._reader: ProcessPoolExecutor | None = None
+        self._reader_broken = False
         own = parseaddr(settings.mail_from)[1].lower()
         self.pipeline = Pipeline(
             db=self.db,
@@ -75,6 +82,23 @@ class Desk:
             use_message_date=use_message_date,
             bot_link=self._bot_link,
         )
+
+    async def read_messages(self, raws: list[bytes]) -> list[tuple] | None:
+        """Parse and extract ``raws`` in the reader process; None to let the store's thread do it."""
+        if self._reader_broken:
+            return None
+        if self._reader is None:
+            # spawn, not fork: this process has threads (the store's) by now.
+            self._reader = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._reader, read_messages, raws)
+        except BrokenProcessPool:  # the reader died (a hostile message?): read in-process from now on
+            log.warning("the reader process died; parsing in the store's thread instead")
+            self._reader_broken = True
+            return None
+        except Exception:
+            log.exception("reading a batch failed; parsing in the store's thread instead")
+            return None
 
     def _bot_link(self, reference: str) -> str | None:
         return None  # the Telegram issue binds chats to applications; until then no link
@@ -109,6 +133,8 @@ class Desk:
         return await deliver_due(self.db, self.writer, self.sender(), mail_from=self.settings.mail_from, clock=self.clock)
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.shutdown(wait=True, cancel_futures=True)
         self.writer.close()
         self.db.conn.close()
 
@@ -146,37 +172,50 @@ async def poll_imap(desk: Desk, mailbox: ImapMailbox, report: PollReport) -> Non
         await mailbox.mark_done(done)
         done = []
 
-    queue: asyncio.Queue = asyncio.Queue(maxsize=PREFETCH)
+    fetched: asyncio.Queue = asyncio.Queue(maxsize=PREFETCH)
+    read: asyncio.Queue = asyncio.Queue(maxsize=2)
 
     async def fetch_all():
         try:
             async for uid, raw in mailbox.fetch(to_fetch):
-                await queue.put((uid, raw))
+                await fetched.put((uid, raw))
         finally:
-            await queue.put(None)
+            await fetched.put(None)
 
-    reader = asyncio.create_task(fetch_all())
+    async def read_all():
+        # Parsing and extracting a batch (in the reader process) overlaps with
+        # the store's thread finishing the batch before it.
+        try:
+            finished = False
+            while not finished:
+                batch = [await fetched.get()]
+                while len(batch) < PROCESS_BATCH and not fetched.empty():
+                    batch.append(fetched.get_nowait())
+                if batch[-1] is None:
+                    finished = True
+                    batch.pop()
+                if batch:
+                    await read.put((batch, await desk.read_messages([raw for _, raw in batch])))
+        finally:
+            await read.put(None)
+
+    stages = [asyncio.create_task(fetch_all()), asyncio.create_task(read_all())]
     try:
-        finished = False
-        while not finished:
-            batch = [await queue.get()]
-            while len(batch) < PROCESS_BATCH and not queue.empty():
-                batch.append(queue.get_nowait())
-            if batch[-1] is None:
-                finished = True
-                batch.pop()
-            if not batch:
-                continue
+        while (item := await read.get()) is not None:
+            batch, parsed = item
             items = [(raw, slot(uid)) for uid, raw in batch]
-            report.outcomes.extend(await desk.writer.call(desk.pipeline.process_batch, items, source="imap"))
+            report.outcomes.extend(
+                await desk.writer.call(desk.pipeline.process_batch, items, source="imap", read=parsed)
+            )
             done.extend(uid for uid, _ in batch)  # only now committed: safe to flag
             if len(done) >= MARK_DONE_EVERY:
                 await mailbox.mark_done(done)
                 done = []
-        await reader  # re-raise a fetch failure
+        await asyncio.gather(*stages)  # re-raise a fetch failure
     finally:
-        if not reader.done():
-            reader.cancel()
+        for stage in stages:
+            if not stage.done():
+                stage.cancel()
         if done:
             await mailbox.mark_done(done)
 

@@ -317,3 +317,18 @@ def test_xoauth2_login_with_the_token_from_a_file_or_a_command(tmp_path, imap_se
         desk.close()
     assert outcome.classification == "application"
     assert len(smtp_server.received) == 1
+
+
+def test_a_dead_reader_process_does_not_stop_intake(tmp_path, imap_server, smtp_server):
+    desk = make_desk(tmp_path, imap_server, smtp_server)
+    try:
+        assert asyncio.run(desk.read_messages([email_bytes(COMPLETE_FORM_EN)]))[0][1].labels_found >= 10
+        for process in list(desk._reader._processes.values()):  # the stdlib pool's own workers
+            process.kill()
+            process.join()
+        imap_server.append(email_bytes(COMPLETE_FORM_EN, date=NOW))
+        [outcome] = asyncio.run(poll_once(desk)).outcomes
+    finally:
+        desk.close()
+    assert outcome.classification == "application"
+    assert len(smtp_server.received) == 1
