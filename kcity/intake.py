@@ -125,6 +125,23 @@ def read_messages(raws: list[bytes]) -> list[tuple[ParsedMessage | None, Extract
     return [read_message(raw) for raw in raws]
 
 
+def exit_with_parent() -> None:
+    """For a worker process: end when the process that started it is gone
+    (killed with SIGKILL, it cannot tell its workers)."""
+    import os
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def application_status(problems: list[Problem], decision: Decision) -> str:
     if decision.status == INELIGIBLE:
         return "ineligible"  # no point asking for missing fields first

@@ -22,7 +22,7 @@ from typing import Callable
 import sqlite_utils
 
 from kcity.config import Settings
-from kcity.intake import read_messages
+from kcity.intake import exit_with_parent, read_messages
 from kcity.delivery import DeliveryReport, FolderSender, deliver_due
 from kcity.pipeline import Outcome, Pipeline
 from mail.backoff import Backoff
@@ -89,7 +89,9 @@ class Desk:
             return None
         if self._reader is None:
             # spawn, not fork: this process has threads (the store's) by now.
-            self._reader = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._reader = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
+            )
         try:
             return await asyncio.get_running_loop().run_in_executor(self._reader, read_messages, raws)
         except BrokenProcessPool:  # the reader died (a hostile message?): read in-process from now on
