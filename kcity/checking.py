@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kcity.config import Settings
-from kcity.intake import KnownApplication, assess_message, reply_for
-from kcity.pipeline import REFERENCE_IN_SUBJECT
+from kcity.intake import KnownApplication, assess_message, reply_for, signed_reference, subject_reference
 from mail.parse import parse_message
 from mail.tokens import MessageIdSigner
 
@@ -18,7 +17,7 @@ from mail.tokens import MessageIdSigner
 def check_file(raw: bytes, name: str, settings: Settings) -> dict:
     message = parse_message(raw)
     signer = MessageIdSigner(settings.secret, settings.mail_domain)
-    known = _thread_reference(message, signer)
+    known = signed_reference(message, signer) or subject_reference(message)
     # Date rules use the message's own Date header, so a check is repeatable.
     submitted_at = message.date if message.date and message.date.tzinfo else datetime.now(timezone.utc)
     assessment = assess_message(
@@ -48,15 +47,6 @@ def check_file(raw: bytes, name: str, settings: Settings) -> dict:
             if reply else None
         ),
     }
-
-
-def _thread_reference(message, signer: MessageIdSigner) -> str | None:
-    for mid in reversed([m for m in message.references + [message.in_reply_to] if m]):
-        reference = signer.reference_of(mid)
-        if reference and reference != "-":
-            return reference
-    match = REFERENCE_IN_SUBJECT.search(message.subject)
-    return match.group(0).upper() if match else None
 
 
 def render_check(result: dict, console: Console | None = None) -> None:

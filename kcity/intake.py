@@ -7,6 +7,8 @@ an ``Assessment`` to apply. ``kcity check`` uses this alone, with no store.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,6 +19,7 @@ from mail.extract import Extraction, extract
 from mail.language import detect_language
 from mail.message import ParsedMessage
 from mail.parse import parse_message
+from mail.tokens import MessageIdSigner
 from rules import form
 from rules.decision import INELIGIBLE, NEEDS_REVIEW, Decision
 from rules.eligibility import assess
@@ -140,6 +143,28 @@ def exit_with_parent() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+REFERENCE_IN_SUBJECT = re.compile(r"\bKCN-(\d{4})-(\d{4,})\b", re.IGNORECASE)
+
+
+def thread_ids(message: ParsedMessage) -> list[str]:
+    """The message ids this message answers, oldest first."""
+    return [mid for mid in message.references + [message.in_reply_to] if mid]
+
+
+def signed_reference(message: ParsedMessage, signer: MessageIdSigner) -> str | None:
+    """The reference carried by the newest of our own signed Message-IDs in its thread."""
+    for mid in reversed(thread_ids(message)):
+        reference = signer.reference_of(mid)
+        if reference and reference != "-":
+            return reference
+    return None
+
+
+def subject_reference(message: ParsedMessage) -> str | None:
+    match = REFERENCE_IN_SUBJECT.search(message.subject)
+    return match.group(0).upper() if match else None
 
 
 def application_status(problems: list[Problem], decision: Decision) -> str:

@@ -10,14 +10,22 @@ everything done, and a reply is queued exactly once.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import sqlite_utils
 
-from kcity.intake import Assessment, KnownApplication, assess_message, reply_for, submission_year
+from kcity.intake import (
+    Assessment,
+    KnownApplication,
+    assess_message,
+    reply_for,
+    signed_reference,
+    subject_reference,
+    submission_year,
+    thread_ids,
+)
 from mail.classify import Kind
 from mail.compose import to_wire
 from mail.extract import Extraction
@@ -38,9 +46,6 @@ from store.messages import Archived, archive_message, finish_message, raw_messag
 from store.outbox import enqueue_reply, mark_bounced
 
 log = logging.getLogger(__name__)
-
-REFERENCE_IN_SUBJECT = re.compile(r"\bKCN-(\d{4})-(\d{4,})\b", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -187,17 +192,11 @@ class Pipeline:
 
     def _thread_application(self, message: ParsedMessage, row: int, now: str) -> Application | None:
         """The application this message follows up, if its sender may touch it."""
-        thread = [mid for mid in message.references + [message.in_reply_to] if mid]
-        app = None
-        for mid in reversed(thread):  # our signed ids name the reference directly
-            reference = self.signer.reference_of(mid)
-            if reference and reference != "-":
-                app = find_by_reference(self.db, reference)
-                break
-        app = app or find_by_thread(self.db, thread)
-        if app is None:
-            match = REFERENCE_IN_SUBJECT.search(message.subject)
-            app = find_by_reference(self.db, match.group(0)) if match else None
+        reference = signed_reference(message, self.signer)  # our signed ids name it directly
+        app = find_by_reference(self.db, reference) if reference else None
+        app = app or find_by_thread(self.db, thread_ids(message))
+        if app is None and (reference := subject_reference(message)):
+            app = find_by_reference(self.db, reference)
         if app is None:
             return None
         if message.from_addr != app.sender and message.from_addr != _contact_email(app.fields):
