@@ -19,7 +19,6 @@ peak memory under 200 MB.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -116,10 +115,8 @@ async def raw_floor(imap: dict, smtp_port: int, replies: int) -> tuple[float, fl
     began = time.perf_counter()
     uids = [m.uid for m in await mailbox.pending()]
     fetched = 0
-    sample = b""
-    async for _uid, raw in mailbox.fetch(uids):
+    async for _uid, _raw in mailbox.fetch(uids):
         fetched += 1
-        sample = raw
     fetch_seconds = time.perf_counter() - began
     await mailbox.close()
 

@@ -8,7 +8,7 @@ The first label of each language is the one we print in replies and forms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LANGUAGES = ("en", "ko", "es", "fr")
 DEFAULT_LANGUAGE = "en"
