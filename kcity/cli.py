@@ -144,6 +144,26 @@ def demo(workdir: Path | None) -> None:
     run_demo(workdir)
 
 
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="answer, language, citations, confidence as JSON.")
+@click.option("--lang", type=click.Choice(["en", "ko", "es", "fr"]), default=None,
+              help="Answer in this language (default: the question's).")
+def ask(question: str, as_json: bool, lang: str | None) -> None:
+    """Answer a QUESTION about the program from the call for applications."""
+    from rules.answer import answer
+
+    result = answer(question, lang=lang)
+    if as_json:
+        click.echo(json.dumps({"answer": result.text, "language": result.language, "citations": result.citations,
+                               "confidence": round(result.confidence, 3), "topic": result.topic},
+                              ensure_ascii=False))
+        return
+    click.echo(result.text)
+    for citation in result.citations:
+        click.echo(f"  The call: \u201c{citation}\u201d")
+
+
 @main.command("export-messages")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.pass_context

@@ -171,3 +171,18 @@ def test_unreachable_imap_server_is_one_clear_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("Error: IMAP 127.0.0.1:") and "cannot connect" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_ask_answers_from_the_call_in_the_questions_language():
+    result = CliRunner().invoke(main, ["--env-file", "/nonexistent", "ask", "--json", "민간 기업도 신청할 수 있나요?"])
+    assert result.exit_code == 0, result.output
+    reply = json.loads(result.output)
+    assert reply["language"] == "ko" and reply["confidence"] > 0.5
+    assert any("private-sector only participation not allowed" in c for c in reply["citations"])
+
+
+def test_ask_says_so_when_it_does_not_know():
+    result = CliRunner().invoke(main, ["--env-file", "/nonexistent", "ask", "--json", "What is the weather in Paris?"])
+    reply = json.loads(result.output)
+    assert reply["topic"] is None and reply["citations"] == []
+    assert "www.molit.go.kr" in reply["answer"]

@@ -1,0 +1,189 @@
+"""The question desk: each topic is found in every language, the rest gets an honest "don't know"."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from rules.answer import Answer, _default, answer, load_knowledge
+from rules.form import LANGUAGES
+
+CALL = Path(__file__).resolve().parents[2] / "shared" / "program" / "call-2020.txt"
+SITES = ("www.molit.go.kr", "www.smartcity.go.kr", "www.kindkorea.or.kr")
+
+# (topic, lang, question): worded unlike the paraphrases in rules/knowledge.yaml.
+CASES = [
+    ("who_may_apply", "en", "Which entities qualify as applicants under this call?"),
+    ("who_may_apply", "ko", "우리 시 정부가 신청 자격이 되나요?"),
+    ("who_may_apply", "es", "¿Un gobierno provincial puede postular?"),
+    ("who_may_apply", "fr", "Qui a le droit de postuler ?"),
+    ("private_companies", "en", "Are private companies allowed to apply alone?"),
+    ("private_companies", "ko", "민간 회사 혼자서 지원해도 되나요?"),
+    ("private_companies", "es", "¿Una compañía privada puede participar sola?"),
+    ("private_companies", "fr", "Une société privée peut-elle participer seule ?"),
+    ("partner_countries", "en", "Are countries outside ASEAN welcome?"),
+    ("partner_countries", "ko", "한국 회사가 직접 지원할 수 있나요?"),
+    ("partner_countries", "es", "¿Qué países pueden presentarse?"),
+    ("partner_countries", "fr", "Un organisme coréen peut-il postuler directement ?"),
+    ("project_categories", "en", "What categories of project does the program cover?"),
+    ("project_categories", "ko", "신도시 개발도 대상 사업인가요?"),
+    ("project_categories", "es", "¿Qué tipos de proyecto cubre el programa?"),
+    ("project_categories", "fr", "Un projet d'aménagement urbain peut-il être présenté ?"),
+    ("solution_sectors", "en", "Would a smart water resources solution qualify?"),
+    ("solution_sectors", "ko", "스마트 교통 분야도 가능한가요?"),
+    ("solution_sectors", "es", "¿Sirve una solución de energía inteligente?"),
+    ("solution_sectors", "fr", "Une solution de transport intelligent est-elle possible ?"),
+    ("support_types", "en", "Do you pay for a feasibility study?"),
+    ("support_types", "ko", "한국에서 연수를 받을 수 있나요?"),
+    ("support_types", "es", "¿Financian un estudio de prefactibilidad?"),
+    ("support_types", "fr", "Proposez-vous une formation en Corée ?"),
+    ("funding_cap", "en", "What is the maximum amount of money per project?"),
+    ("funding_cap", "ko", "한 사업에 얼마나 지원받을 수 있나요?"),
+    ("funding_cap", "es", "¿Cuál es el monto máximo por proyecto?"),
+    ("funding_cap", "fr", "Quel montant maximum par projet ?"),
+    ("ppp_pis_fund", "en", "Tell me about the PIS fund"),
+    ("ppp_pis_fund", "ko", "PIS 펀드가 뭔가요?"),
+    ("ppp_pis_fund", "es", "¿Es posible una asociación público-privada?"),
+    ("ppp_pis_fund", "fr", "Parlez-moi du fonds PIS"),
+    ("cofinancing_mdb", "en", "Could the World Bank join as co-financer?"),
+    ("cofinancing_mdb", "ko", "세계은행 공동 투자 가능?"),
+    ("cofinancing_mdb", "es", "¿Puede participar el Banco Mundial?"),
+    ("cofinancing_mdb", "fr", "La Banque mondiale peut-elle participer ?"),
+    ("existing_projects", "en", "Our project is already underway; does it qualify?"),
+    ("existing_projects", "ko", "진행 중인 사업도 되나요?"),
+    ("existing_projects", "es", "¿Un proyecto en curso califica?"),
+    ("existing_projects", "fr", "Un projet en cours est-il admis ?"),
+    ("how_to_submit", "en", "Can I send the application form by post?"),
+    ("how_to_submit", "ko", "신청서를 우편으로 제출해도 되나요?"),
+    ("how_to_submit", "es", "¿Cómo se envía la solicitud?"),
+    ("how_to_submit", "fr", "Comment envoyer notre dossier ?"),
+    ("application_window", "en", "When do applications close?"),
+    ("application_window", "ko", "마감은 언제입니까?"),
+    ("application_window", "es", "¿Cuándo cierra la convocatoria?"),
+    ("application_window", "fr", "Quelle est la date de clôture ?"),
+    ("selection_timeline", "en", "When will you announce which projects were selected?"),
+    ("selection_timeline", "ko", "심사는 언제 하나요?"),
+    ("selection_timeline", "es", "¿Quién selecciona los proyectos?"),
+    ("selection_timeline", "fr", "Comment se passe la sélection des projets ?"),
+    ("more_information", "en", "Where can I read more about the program?"),
+    ("more_information", "ko", "정보는 어디서 확인하나요?"),
+    ("more_information", "es", "¿Dónde hay más información?"),
+    ("more_information", "fr", "Où trouver des informations ?"),
+    ("not_in_call", "en", "How much is the application fee?"),
+    ("not_in_call", "ko", "수수료는 얼마인가요?"),
+    ("not_in_call", "es", "¿Cuánto cuesta la tarifa?"),
+    ("not_in_call", "fr", "Quels sont les frais ?"),
+]
+
+OFF_TOPIC = [
+    "what's the weather in Paris",
+    "recipe for kimchi",
+    "김치 만드는 법 알려주세요",
+    "¿Quién ganó el partido de fútbol ayer?",
+    "Quel temps fait-il à Lyon demain ?",
+    "hello",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return _default()
+
+
+@pytest.mark.parametrize(("topic", "lang", "question"), CASES)
+def test_question_finds_its_topic(topic, lang, question):
+    got = answer(question, lang)
+    assert got.topic == topic, (question, got.topic, got.confidence)
+    assert got.language == lang
+    assert got.citations
+
+
+def test_every_topic_in_every_language_is_tested(kb):
+    covered = {(t, lang) for t, lang, _ in CASES}
+    assert covered == {(t, lang) for t in kb.topics for lang in LANGUAGES}
+
+
+def test_test_questions_are_not_paraphrases(kb):
+    paraphrases = {q for t in kb.topics.values() for qs in t.questions.values() for q in qs}
+    assert not [q for _, _, q in CASES if q in paraphrases]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_gets_dont_know(question):
+    got = answer(question)
+    assert got.topic is None
+    assert got.citations == []
+    assert all(site in got.text for site in SITES)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_dont_know_is_in_the_asked_language(kb, lang):
+    got = answer("recipe for kimchi", lang)
+    assert got.topic is None and got.language == lang
+    assert got.text == kb.fallback[lang]
+
+
+def test_fee_question_says_call_does_not_say():
+    got = answer("Do we need to pay an application fee?")
+    assert got.topic == "not_in_call"
+    assert "does not say" in got.text
+    assert all(site in got.text for site in SITES)
+
+
+def test_language_detected_when_not_given():
+    assert answer("¿Cuál es la fecha límite para nuestro proyecto de la ciudad?").language == "es"
+    assert answer("신청 마감일이 언제인가요?").language == "ko"
+    assert answer("Quelle est la date limite pour notre projet ?").language == "fr"
+    assert answer("zzz").language == "en"
+
+
+def test_answer_shape():
+    got = answer("What is the deadline?")
+    assert isinstance(got, Answer)
+    assert 0.0 <= got.confidence <= 1.0
+    assert got.topic == "application_window"
+    assert "20 March 2020" in got.text
+
+
+def test_every_topic_has_answers_and_enough_paraphrases(kb):
+    for topic in kb.topics.values():
+        for lang in LANGUAGES:
+            assert topic.answers[lang].strip(), (topic.id, lang)
+            assert len(topic.questions[lang]) >= 4, (topic.id, lang)
+    assert all(kb.fallback[lang] for lang in LANGUAGES)
+
+
+def test_every_citation_is_verbatim_in_the_call(kb):
+    if not CALL.is_file():
+        pytest.fail(f"call text missing: {CALL}")
+    call = CALL.read_text(encoding="utf-8")
+    missing = [(t.id, c) for t in kb.topics.values() for c in t.citations if c not in call]
+    assert not missing
+
+
+def test_load_knowledge_from_text():
+    kb = load_knowledge(
+        """
+fallback: {en: "?", ko: "?", es: "?", fr: "?"}
+topics:
+  - id: only
+    citations: ["c"]
+    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
+    questions: {en: ["deadline for applications"]}
+"""
+    )
+    assert kb.rank("applications deadline")[0][0] == "only"
+    assert kb.answer("nothing matches", "fr").text == "?"
+
+
+def test_fast_once_loaded():
+    questions = [q for _, _, q in CASES] + OFF_TOPIC
+    answer("warm up")
+    start = time.perf_counter()
+    for q in questions:
+        answer(q)
+    per_answer = (time.perf_counter() - start) / len(questions)
+    assert per_answer < 0.005, per_answer
