@@ -23,6 +23,7 @@ from mail.tokens import MessageIdSigner
 from rules import form
 from rules.decision import INELIGIBLE, NEEDS_REVIEW, Decision
 from rules.eligibility import assess
+from rules.answer import answer
 from rules.problem import Problem
 from rules.rounds import round_for
 from rules.validate import validate
@@ -190,7 +191,28 @@ def reply_for(assessment: Assessment, *, reference: str | None, bot_link: str | 
         decision=assessment.decision,
         original_subject=assessment.message.subject,
         bot_link=bot_link,
+        answers=inquiry_answers(assessment) if kind == "inquiry" else (),
     )
+
+
+# A question mark in any of our languages (Spanish opens with ¿, full-width in CJK text).
+_QUESTION = re.compile(r"[^.!?？¿]*[?？]")
+MAX_QUESTIONS = 5
+
+
+def inquiry_answers(assessment: Assessment) -> list[str]:
+    """Answers, from the call, to the questions an inquiry asks (each topic once)."""
+    text = assessment.message.text[:4000]
+    # A question runs back to the previous sentence or paragraph, over wrapped lines.
+    questions = [" ".join(q.split("\n\n")[-1].split()) for q in _QUESTION.findall(text)]
+    questions = [q for q in questions if q][:MAX_QUESTIONS] or [text[:1000]]
+    answers, topics = [], set()
+    for question in questions:
+        result = answer(question, lang=assessment.language)
+        if result.topic and result.topic not in topics:  # "I don't know" adds nothing: the form follows
+            topics.add(result.topic)
+            answers.append(result.text)
+    return answers
 
 
 def submission_year(submitted_at: datetime, timezone: str = "Asia/Seoul") -> int:

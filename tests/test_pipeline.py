@@ -261,3 +261,12 @@ def test_one_delivery_pass_sends_every_due_reply_not_just_a_page(desk, tmp_path)
         desk.pipeline.process_batch(items[start:start + 100], source="test")
     assert asyncio.run(desk.deliver()).sent == 1050
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1050
+
+
+def test_inquiry_reply_answers_the_questions_asked_from_the_call(desk):
+    question = "Dear team,\n\nCan a private company apply on its own?\nWhat is the maximum funding\nper project?\n\nThanks"
+    desk.pipeline.process(email_bytes(question, subject="Questions"), source="test")
+    body = reply_message(outbox(desk)[0]).get_content()
+    assert "private-sector-only participation is not allowed" in body
+    assert "0.85 million" in body
+    assert "Project title:" in body  # and the form, as always
