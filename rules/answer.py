@@ -154,12 +154,14 @@ class KnowledgeBase:
             for t in data["topics"]
         }
         self._doc_topic: list[str] = []
+        self._doc_lang: list[str] = []
         docs: list[list[str]] = []
         for topic in self.topics.values():
-            for qs in topic.questions.values():
+            for qlang, qs in topic.questions.items():
                 for q in qs:
                     docs.append(tokenize(q))
                     self._doc_topic.append(topic.id)
+                    self._doc_lang.append(qlang)
         self._index = _BM25(docs)
 
     def rank(self, question: str) -> list[tuple[str, float]]:
@@ -173,9 +175,20 @@ class KnowledgeBase:
             totals[tid] = scores[0] + _RUNNERS_UP * sum(scores[1:3])
         return sorted(totals.items(), key=lambda kv: kv[1], reverse=True)
 
+    def language_of(self, question: str) -> str | None:
+        """The language whose example questions share the most with ``question``:
+        a short question has too few common words for ``detect_language``."""
+        per_lang: dict[str, float] = {}
+        for i, score in self._index.scores(tokenize(question)).items():
+            per_lang[self._doc_lang[i]] = per_lang.get(self._doc_lang[i], 0.0) + score
+        ranked = sorted(per_lang.items(), key=lambda kv: kv[1], reverse=True)
+        if ranked and (len(ranked) == 1 or ranked[0][1] >= 1.5 * ranked[1][1]):
+            return ranked[0][0]
+        return None
+
     def answer(self, question: str, lang: str | None = None) -> Answer:
         if lang not in LANGUAGES:
-            lang = detect_language(question) or DEFAULT_LANGUAGE
+            lang = detect_language(question) or self.language_of(question) or DEFAULT_LANGUAGE
         ranked = self.rank(question)
         confidence = _confidence(ranked)
         if not ranked or confidence < THRESHOLD:

@@ -187,3 +187,12 @@ def test_fast_once_loaded():
         answer(q)
     per_answer = (time.perf_counter() - start) / len(questions)
     assert per_answer < 0.005, per_answer
+
+
+@pytest.mark.parametrize(
+    "question, language",
+    [("Quelle est la date limite?", "fr"), ("Qui peut postuler?", "fr"), ("¿Quién puede postular?", "es"),
+     ("Who can apply?", "en")],
+)
+def test_short_questions_are_answered_in_their_own_language(question, language):
+    assert answer(question).language == language
