@@ -32,7 +32,7 @@ from mail.parse import parse_message
 from mail.smtp import SmtpConfig, SmtpSender
 from mail.tokens import MessageIdSigner
 from store.db import open_store, transaction
-from store.messages import is_archived_slot, quarantine_unfetched
+from store.messages import archived_slots, quarantine_unfetched
 from store.outbox import recover_interrupted
 from store.writer import Writer
 
@@ -158,10 +158,15 @@ async def poll_imap(desk: Desk, mailbox: ImapMailbox, report: PollReport) -> Non
     """One pass over the IMAP folder: archive, process and mark done every pending message."""
     s = desk.settings
     pending = await mailbox.pending()
-    slot = lambda uid: f"imap:{s.imap_folder}:{mailbox.uidvalidity}:{uid}"  # noqa: E731
+
+    def slot(uid: int) -> str:
+        return f"imap:{s.imap_folder}:{mailbox.uidvalidity}:{uid}"
+
+    # One look-up for the whole folder, not one trip to the store's thread per message.
+    archived = await desk.writer.call(archived_slots, desk.db, [slot(remote.uid) for remote in pending])
     to_fetch, done = [], []
     for remote in pending:
-        if await desk.writer.call(is_archived_slot, desk.db, slot(remote.uid)):
+        if slot(remote.uid) in archived:
             done.append(remote.uid)  # archived before a crash, never flagged: just flag it
         elif remote.size > s.max_message_bytes:
             header = await mailbox.fetch_header(remote.uid)

@@ -80,8 +80,14 @@ def quarantine_unfetched(
     return cursor.lastrowid
 
 
-def is_archived_slot(db: sqlite_utils.Database, source_key: str) -> bool:
-    return db.execute("SELECT 1 FROM messages WHERE source_key = ?", [source_key]).fetchone() is not None
+def archived_slots(db: sqlite_utils.Database, source_keys: list[str]) -> set[str]:
+    """Which of these source slots are archived already (one query per 500 keys)."""
+    found: set[str] = set()
+    for start in range(0, len(source_keys), 500):
+        chunk = source_keys[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in db.execute(f"SELECT source_key FROM messages WHERE source_key IN ({marks})", chunk))
+    return found
 
 
 def finish_message(
