@@ -88,8 +88,44 @@ INITIAL = (
         """
 )
 
+# Questions asked on any channel, so staff see what the desk could not answer.
+QUESTIONS = """
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            asked_at TEXT NOT NULL,
+            channel TEXT NOT NULL,             -- cli, chat, telegram, email
+            language TEXT NOT NULL,
+            text TEXT NOT NULL,
+            topic TEXT,                        -- NULL: the desk did not know
+            confidence REAL NOT NULL
+        );
+        CREATE INDEX questions_unanswered ON questions(topic, asked_at);
+"""
+
+# Telegram: the bot's persisted conversations, and which chat follows which application.
+TELEGRAM = """
+        CREATE TABLE bot_persistence (
+            kind TEXT NOT NULL,                -- user_data, chat_data, bot_data, callback_data, conversation
+            key TEXT NOT NULL,                 -- user or chat id, conversation name + key, '' for singletons
+            data TEXT NOT NULL,                -- JSON
+            PRIMARY KEY (kind, key)
+        );
+
+        CREATE TABLE telegram_chats (
+            chat_id INTEGER PRIMARY KEY,
+            application_id INTEGER REFERENCES applications(id),  -- bound through a deep link
+            bound_at TEXT,
+            language TEXT,
+            blocked_at TEXT                    -- the user blocked the bot: send nothing more
+        );
+        CREATE INDEX telegram_chats_application ON telegram_chats(application_id);
+
+        -- Bumped to revoke every link issued for an application so far.
+        ALTER TABLE applications ADD COLUMN link_epoch INTEGER NOT NULL DEFAULT 0;
+"""
+
 # (name, SQL) in order. Never edit one that has shipped: add another.
-MIGRATIONS = [("001_initial", INITIAL)]
+MIGRATIONS = [("001_initial", INITIAL), ("002_questions", QUESTIONS), ("003_telegram", TELEGRAM)]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
