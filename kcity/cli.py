@@ -10,7 +10,9 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import date, datetime, time, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -144,24 +146,72 @@ def demo(workdir: Path | None) -> None:
     run_demo(workdir)
 
 
+def _today(value: str | None) -> datetime:
+    """Now, or noon in Seoul on the day given (to see what the desk says on another day)."""
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        return datetime.combine(date.fromisoformat(value), time(12), ZoneInfo("Asia/Seoul"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2020-03-20", param_hint="--today") from None
+
+
+_TODAY_HELP = "Answer as on this day (YYYY-MM-DD), not today."
+
+
 @main.command()
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="answer, language, citations, confidence as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="answer, language, citations, confidence, topic (and eligibility when a case is named) as JSON.")
 @click.option("--lang", type=click.Choice(["en", "ko", "es", "fr"]), default=None,
               help="Answer in this language (default: the question's).")
-def ask(question: str, as_json: bool, lang: str | None) -> None:
+@click.option("--today", default=None, metavar="DATE", help=_TODAY_HELP)
+def ask(question: str, as_json: bool, lang: str | None, today: str | None) -> None:
     """Answer a QUESTION about the program from the call for applications."""
-    from rules.answer import answer
+    from rules.ask import ask as ask_desk
 
-    result = answer(question, lang=lang)
+    reply = ask_desk(question, now=_today(today), lang=lang)
     if as_json:
-        click.echo(json.dumps({"answer": result.text, "language": result.language, "citations": result.citations,
-                               "confidence": round(result.confidence, 3), "topic": result.topic},
-                              ensure_ascii=False))
+        click.echo(json.dumps(reply.as_dict(), ensure_ascii=False))
         return
-    click.echo(result.text)
-    for citation in result.citations:
+    click.echo(reply.text)
+    for citation in reply.answer.citations:
         click.echo(f"  The call: \u201c{citation}\u201d")
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["en", "ko", "es", "fr"]), default=None, help="Start in this language.")
+@click.option("--today", default=None, metavar="DATE", help=_TODAY_HELP)
+@click.pass_context
+def chat(ctx: click.Context, lang: str | None, today: str | None) -> None:
+    """Talk to the desk as the Telegram bot would: the guided check, free questions, languages."""
+    from kcity.chatting import run_chat
+    from rules.conversation import Conversation
+    from store.db import open_store
+    from store.questions import record_question
+
+    settings = _settings(ctx)
+    db = open_store(settings.db_path)
+    day = _today(today) if today else None
+
+    def record(reply) -> None:
+        record_question(db, reply.question, channel="chat", language=reply.language, topic=reply.answer.topic,
+                        confidence=reply.answer.confidence, at=datetime.now(timezone.utc).isoformat())
+
+    def read() -> str | None:
+        try:
+            return input("> ")
+        except EOFError:
+            return None
+
+    run_chat(
+        Conversation(desk_address=settings.desk_address),
+        read=read,
+        write=click.echo,
+        now=lambda: day or datetime.now(timezone.utc),
+        record=record,
+        language_code=lang,
+    )
 
 
 @main.command("export-messages")

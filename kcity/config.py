@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from email.utils import parseaddr
+
 from dotenv import dotenv_values
 
 SECURITY_MODES = ("tls", "starttls", "none")
@@ -52,6 +54,11 @@ class Settings:
     outbox_dir: Path | None
     replies_per_hour: int
     telegram_bot_username: str | None
+
+    @property
+    def desk_address(self) -> str:
+        """The bare address applications are sent to: MAIL_FROM without its display name."""
+        return parseaddr(self.mail_from)[1] or self.mail_from
 
     @property
     def mail_domain(self) -> str:

@@ -23,7 +23,8 @@ from mail.tokens import MessageIdSigner
 from rules import form
 from rules.decision import INELIGIBLE, NEEDS_REVIEW, Decision
 from rules.eligibility import assess
-from rules.answer import answer
+from rules.ask import Reply as DeskReply
+from rules.ask import ask
 from rules.problem import Problem
 from rules.rounds import round_for
 from rules.validate import validate
@@ -60,6 +61,8 @@ class Assessment:
     language: str = form.DEFAULT_LANGUAGE
     # Why no reply goes out although the message deserves one (the sender asked for none).
     reply_suppressed: str | None = None
+    # An inquiry's questions, each with the desk's reply (the reply's answers; staff see the unanswered).
+    questions: list[DeskReply] = field(default_factory=list)
 
     @property
     def is_application(self) -> bool:
@@ -102,6 +105,8 @@ def assess_message(
     suppress = message.header("x-auto-response-suppress")
     if suppress:
         result.reply_suppressed = f"X-Auto-Response-Suppress: {suppress}"[:120]
+    if classification.kind == Kind.INQUIRY:
+        result.questions = answer_questions(message.text, language=result.language, now=submitted_at)
     if not result.is_application:
         return result
 
@@ -191,27 +196,33 @@ def reply_for(assessment: Assessment, *, reference: str | None, bot_link: str | 
         decision=assessment.decision,
         original_subject=assessment.message.subject,
         bot_link=bot_link,
-        answers=inquiry_answers(assessment) if kind == "inquiry" else (),
+        answers=inquiry_answers(assessment.questions) if kind == "inquiry" else (),
     )
 
 
 # A question mark in any of our languages (Spanish opens with ¿, full-width in CJK text).
-_QUESTION = re.compile(r"[^.!?？¿]*[?？]")
+_QUESTION = re.compile(r"[^?？]*[?？]")
 MAX_QUESTIONS = 5
 
 
-def inquiry_answers(assessment: Assessment) -> list[str]:
-    """Answers, from the call, to the questions an inquiry asks (each topic once)."""
-    text = assessment.message.text[:4000]
-    # A question runs back to the previous sentence or paragraph, over wrapped lines.
-    questions = [" ".join(q.split("\n\n")[-1].split()) for q in _QUESTION.findall(text)]
-    questions = [q for q in questions if q][:MAX_QUESTIONS] or [text[:1000]]
-    answers, topics = [], set()
-    for question in questions:
-        result = answer(question, lang=assessment.language)
-        if result.topic and result.topic not in topics:  # "I don't know" adds nothing: the form follows
-            topics.add(result.topic)
-            answers.append(result.text)
+def answer_questions(text: str, *, language: str, now: datetime) -> list[DeskReply]:
+    """The desk's reply to each question ``text`` asks (or to the whole text if it asks none)."""
+    text = text[:4000]
+    # A question runs back to the previous question or the paragraph's start, over wrapped
+    # lines, so the sentences that set it up ("We are a city in Peru.") come with it.
+    questions = [" ".join(q.split()) for paragraph in re.split(r"\n\s*\n", text) for q in _QUESTION.findall(paragraph)]
+    questions = [q for q in questions if q][:MAX_QUESTIONS] or [" ".join(text[:1000].split())]
+    return [ask(q, now=now, lang=language) for q in questions if q]
+
+
+def inquiry_answers(replies: list[DeskReply]) -> list[str]:
+    """What an inquiry's reply says before the form: each answer once; "I don't know" adds nothing."""
+    answers, seen = [], set()
+    for reply in replies:
+        key = (reply.answer.topic, reply.eligibility.status if reply.eligibility else None)
+        if reply.known and key not in seen:
+            seen.add(key)
+            answers.append(reply.text)
     return answers
 
 

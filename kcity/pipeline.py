@@ -44,6 +44,7 @@ from store.db import transaction
 from store.events import record_event
 from store.messages import Archived, archive_message, finish_message, raw_message, unfinished_messages
 from store.outbox import enqueue_reply, mark_bounced
+from store.questions import record_question
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,9 @@ class Pipeline:
                            reason=assessment.classification.reason, application_id=None, at=now)
             return Outcome(**outcome, reply_state=f"{len(bounced)} of our replies marked bounced")
 
+        for reply in assessment.questions:
+            record_question(self.db, reply.question, channel="email", language=reply.language,
+                            topic=reply.answer.topic, confidence=reply.answer.confidence, at=now)
         app = None
         if assessment.is_application:
             app = self._store_application(assessment, known, message, row, submitted_at, now)

@@ -36,6 +36,7 @@ _DECIDING = {"applicant.organization_type", "applicant.country"}
 
 @dataclass(frozen=True)
 class Reply:
+    question: str
     answer: Answer
     call: CallStatus
     case: dict  # the form answers the question states
@@ -86,7 +87,7 @@ def ask(question: str, *, now: datetime, lang: str | None = None, rounds: Sequen
         parts.append(call_sentence(call, lang))
     elif found.topic == "selection_timeline" and call.state == CLOSED:
         parts.append(phrase("timeline_past", lang, round=call.round.id))
-    return Reply(found, call, case, decision, "\n\n".join(parts))
+    return Reply(question, found, call, case, decision, "\n\n".join(parts))
 
 
 def call_sentence(call: CallStatus, lang: str) -> str:

@@ -186,3 +186,52 @@ def test_ask_says_so_when_it_does_not_know():
     reply = json.loads(result.output)
     assert reply["topic"] is None and reply["citations"] == []
     assert "www.molit.go.kr" in reply["answer"]
+
+
+def test_ask_says_how_many_days_are_left_on_a_day_the_call_is_open():
+    result = CliRunner().invoke(
+        main, ["--env-file", "/nonexistent", "ask", "--json", "--today", "2020-03-18", "What is the deadline?"])
+    reply = json.loads(result.output)
+    assert reply["topic"] == "application_window"
+    assert "2 days from today" in reply["answer"]
+    assert "eligibility" not in reply
+
+
+def test_ask_says_plainly_when_no_call_is_open():
+    result = CliRunner().invoke(
+        main, ["--env-file", "/nonexistent", "ask", "--today", "2026-11-29", "--lang", "fr", "Quelle est la date limite ?"])
+    assert "Aucun appel n'est ouvert aujourd'hui (29 novembre 2026)" in result.output
+
+
+def test_ask_runs_the_eligibility_engine_on_a_case_the_question_states():
+    question = "We are a city government in Peru with a smart transport project, can we apply?"
+    reply = json.loads(CliRunner().invoke(main, ["--env-file", "/nonexistent", "ask", "--json", question]).output)
+    assert reply["eligibility"]["status"] == "eligible"
+    assert reply["eligibility"]["case"]["applicant"] == {"organization_type": "local_government", "country": "PE"}
+
+
+def test_a_bad_date_is_one_clear_line():
+    result = run_kcity("--env-file", "/nonexistent", "ask", "--today", "2020-13-01", "deadline?")
+    assert result.returncode == 2
+    assert "'2020-13-01' is not a date" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chat_walks_the_guided_check_and_keeps_the_questions_for_staff(tmp_path):
+    from store.db import open_store
+
+    env = tmp_path / ".env"
+    env.write_text(f"KCITY_DB={tmp_path / 'desk.db'}\nMAIL_FROM=apply@desk.example\n")
+    # Menu [1] check; type [2] local government; Peru; [2] smart solution; sectors [2] transport, [11] Done;
+    # support [2] master plan, [7] Done; [1] new; an amount over the cap.
+    lines = ["1", "2", "Peru", "2", "2", "11", "2", "7", "1", "2 billion won", "will it rain in seoul tomorrow?", ""]
+    result = CliRunner().invoke(main, ["--env-file", str(env), "chat", "--today", "2020-03-01"], input="\n".join(lines))
+    assert result.exit_code == 0, result.output
+    assert "(7/7)" in result.output
+    assert "Your answers: Country: Peru; Organization type: local government" in result.output
+    assert "a person on the program team would have to look at this application" in result.output
+    assert "KRW 2,000,000,000" in result.output
+    assert "send the application form by email to apply@desk.example" in result.output
+    assert "The call is open: applications are taken until March 20, 2020 (Seoul time), 19 days from today." in (
+        result.output)
+    unanswered = list(open_store(tmp_path / "desk.db").query("SELECT text, channel FROM questions WHERE topic IS NULL"))
+    assert unanswered == [{"text": "will it rain in seoul tomorrow?", "channel": "chat"}]

@@ -270,3 +270,22 @@ def test_inquiry_reply_answers_the_questions_asked_from_the_call(desk):
     assert "private-sector-only participation is not allowed" in body
     assert "0.85 million" in body
     assert "Project title:" in body  # and the form, as always
+
+
+def test_inquiry_questions_are_kept_and_the_unanswerable_ones_listed_for_staff(desk):
+    from store.questions import unanswered_questions
+
+    text = "Hello,\n\nWho can apply?\nWill it rain in Seoul tomorrow?\n\nRegards"
+    desk.pipeline.process(email_bytes(text, subject="Two questions"), source="test")
+    asked = list(desk.db.query("SELECT text, topic, channel FROM questions ORDER BY id"))
+    assert [q["channel"] for q in asked] == ["email", "email"]
+    assert asked[0]["topic"] == "who_may_apply"
+    assert [q["question"] for q in unanswered_questions(desk.db)] == ["will it rain in seoul tomorrow?"]
+
+
+def test_inquiry_naming_its_case_gets_the_engines_verdict(desk):
+    text = "Dear team,\n\nWe are a private company from Chile. Can we apply for the program?\n\nBest"
+    desk.pipeline.process(email_bytes(text, subject="Eligibility"), source="test")
+    body = reply_message(outbox(desk)[0]).get_content()
+    assert "a private company cannot apply on its own" in body
+    assert "Project title:" in body
