@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.dates import get_timezone_name
+
 from rules import case as cases
 from rules.answer import Answer, answer
 from rules.decision import Decision
@@ -92,7 +94,7 @@ def ask(question: str, *, now: datetime, lang: str | None = None, rounds: Sequen
 
 def call_sentence(call: CallStatus, lang: str) -> str:
     """Today's state of the call: open with N days left, opening soon, or closed."""
-    zone = call.timezone.split("/")[-1].replace("_", " ")
+    zone = get_timezone_name(call.timezone, locale=lang)
     if call.state == OPEN:
         if call.closes is None:
             return phrase("call_open_all_year", lang)
@@ -110,6 +112,8 @@ def call_sentence(call: CallStatus, lang: str) -> str:
 
 def _names_a_case(case: dict, found: Answer) -> bool:
     stated = set(cases.stated(case))
+    if "project.sectors" in stated:
+        stated.discard("project.category")  # read_case infers it from the sectors: not a second fact
     if not stated:
         return False
     if stated & _DECIDING:

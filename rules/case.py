@@ -27,7 +27,7 @@ _MAX_WORDS_IN_A_NAME = 4
 _IN_KOREA = re.compile(
     r"\b(?:we are|we're|i am|i'm|somos|soy|nous sommes|je suis)\b[^.?!]*\b(?:in|from|de|en|du)\s+"
     r"(?:south\s+|the\s+republic\s+of\s+|la\s+)?(?:korea|corea|cor[eé]e)\b"
-    r"|\bkorean\s+(?:city|municipality|government|ministry|company|agency|province)\b"
+    r"|\b(?:we are|we're|i am|i'm|our)\b[^.?!]*\bkorean\s+(?:city|municipality|government|ministry|company|agency|province)\b"
     r"|우리는?\s*(?:한국|대한민국)|(?:한국|대한민국)의?\s*(?:지자체|지방정부|시청|기업|공공기관)",
     re.IGNORECASE,
 )
@@ -38,7 +38,7 @@ def read_case(text: str) -> dict:
     words = normalize._words(text[:2000])
     answers: dict = {}
     for code in _SINGLE:
-        found = normalize._find(code, words)
+        found = [c for c in normalize._find(code, words) if code != "project.status" or _says_status(words)]
         if found:
             # The longest phrase names it best: "state owned company" over "company".
             form.put(answers, code, found[0] if len(set(found)) == 1 else _longest(code, words))
@@ -55,6 +55,19 @@ def read_case(text: str) -> dict:
     if form.get(answers, "project.sectors") and not form.get(answers, "project.category"):
         form.put(answers, "project.category", "smart_solution")  # only solution projects have sectors
     return answers
+
+
+# "New" alone is too often part of a name (Papua New Guinea, New Delhi) to mean a new project.
+_BARE_NEW = re.compile(r"\b(?:new|nuevo|nueva|nouveau|nouvelle)\b")
+_STATUS_WORDS = re.compile(r"\b(?:new|nuevo|nueva|nouveau|nouvelle)\s+(?:project|proyecto|projet)\b"
+                           r"|\b(?:proyecto|projet)\s+(?:nuevo|nouveau)\b")
+
+
+def _says_status(words: str) -> bool:
+    if _STATUS_WORDS.search(words):
+        return True
+    without_new = _BARE_NEW.sub(" ", words)
+    return bool(normalize._find("project.status", without_new))
 
 
 def stated(answers: dict) -> list[str]:
@@ -78,9 +91,12 @@ def _mentions_money(words: str) -> bool:
 
 
 def _country(text: str) -> str | None:
-    """The first country named in ``text``; Korea only when the asker says they are there."""
-    if _IN_KOREA.search(text):
-        return "KR"
+    """The first country named in ``text`` other than Korea; Korea only when the asker says they are there
+    ("we are a city in Peru and want training in Korea" is Peru)."""
+    return _other_country(text) or ("KR" if _IN_KOREA.search(text) else None)
+
+
+def _other_country(text: str) -> str | None:
     folded = normalize.fold(text)
     if any("\uac00" <= c <= "\ud7a3" for c in text):
         unspaced = "".join(text.split())

@@ -166,13 +166,13 @@ class Conversation:
             # A button from an earlier question: ask the current one again rather than guess.
             return Turn((self._question(state),)) if state.get("step") else self.start(state, now)
         step = _STEP[step_id]
-        if kind == "pick" and value in step.options:
+        if kind == "pick" and step.kind == "choice" and value in step.options:
             return self._record(state, step, value, now)
-        if kind == "toggle" and value in step.options:
+        if kind == "toggle" and step.kind == "choices" and value in step.options:
             picked = state["picked"]
             picked.remove(value) if value in picked else picked.append(value)
             return Turn((self._question(state, replace=True),))
-        if kind == "done":
+        if kind == "done" and step.kind == "choices":
             return self._record(state, step, list(state["picked"]), now)
         if kind == "skip":
             return self._record(state, step, None, now)
@@ -228,11 +228,21 @@ class Conversation:
         return next((s for s in later if s.applies(state["answers"])), None)
 
     def _back(self, state: dict) -> Turn:
+        """To the previous question, forgetting its answer and every later one (they may no longer apply:
+        sectors after a change of category). A multi-choice question shows its earlier ticks again."""
         if not state["trail"]:
             return self._begin_check(state)
         previous = _STEP[state["trail"].pop()]
+        earlier = list(form.get(state["answers"], previous.code) or []) if previous.kind == "choices" else []
+        for step in STEPS[STEPS.index(previous):]:
+            form.put(state["answers"], step.code, None)
+            if step.id == "support":
+                for extra in _EXTRA_SUPPORT:
+                    if form.get(state["answers"], f"support.{extra}"):
+                        earlier.append(extra)
+                    form.put(state["answers"], f"support.{extra}", None)
         state["step"] = previous.id
-        state["picked"] = list(form.get(state["answers"], previous.code) or []) if previous.kind == "choices" else []
+        state["picked"] = earlier
         return Turn((self._question(state),))
 
     def _question(self, state: dict, *, replace: bool = False) -> Say:

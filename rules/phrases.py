@@ -101,21 +101,21 @@ PHRASES: dict[str, dict[str, str]] = {
         "fr": "Le formulaire de candidature : complétez chaque ligne après les deux-points et envoyez-le à {address}.",
     },
     "call_open": {
-        "en": "The call is open: applications are taken until {closes} ({zone} time), {days} days from today.",
-        "ko": "현재 공모가 진행 중입니다. 신청은 {closes}({zone} 시간 기준)까지이며, 오늘부터 {days}일 남았습니다.",
-        "es": "La convocatoria está abierta: se reciben solicitudes hasta el {closes} (hora de {zone}), "
+        "en": "The call is open: applications are taken until {closes} ({zone}), {days} days from today.",
+        "ko": "현재 공모가 진행 중입니다. 신청은 {closes}({zone} 기준)까지이며, 오늘부터 {days}일 남았습니다.",
+        "es": "La convocatoria está abierta: se reciben solicitudes hasta el {closes} ({zone}), "
         "dentro de {days} días.",
-        "fr": "L'appel est ouvert : les candidatures sont reçues jusqu'au {closes} (heure de {zone}), "
+        "fr": "L'appel est ouvert : les candidatures sont reçues jusqu'au {closes} ({zone}), "
         "dans {days} jours.",
     },
     "call_open_last_day": {
         "en": "The call is open, and today is its last day: applications are taken until the end of {closes} "
-        "({zone} time).",
-        "ko": "현재 공모가 진행 중이며 오늘이 마감일입니다. {closes}({zone} 시간 기준) 자정까지 신청하실 수 있습니다.",
+        "({zone}).",
+        "ko": "현재 공모가 진행 중이며 오늘이 마감일입니다. {closes}({zone} 기준) 자정까지 신청하실 수 있습니다.",
         "es": "La convocatoria está abierta y hoy es el último día: se reciben solicitudes hasta el final del "
-        "{closes} (hora de {zone}).",
+        "{closes} ({zone}).",
         "fr": "L'appel est ouvert et c'est aujourd'hui le dernier jour : les candidatures sont reçues jusqu'à la "
-        "fin du {closes} (heure de {zone}).",
+        "fin du {closes} ({zone}).",
     },
     "call_open_all_year": {
         "en": "The call is open and takes applications all year round.",
@@ -296,13 +296,14 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "reason_applicant_type_not_covered": {
         "en": "The call names governments (central or local) and public-sector entities and companies as "
-        "applicants; it does not say whether {kind} can apply. A person will review it.",
+        "applicants; it does not say whether this kind of organization ({kind}) can apply. A person will review it.",
         "ko": "공모 안내문은 중앙·지방정부와 공공부문 기관 및 기업을 신청 주체로 명시하고 있으며, "
-        "{kind}의 신청 가능 여부는 언급하지 않습니다. 담당자가 검토합니다.",
+        "이러한 유형의 기관({kind})의 신청 가능 여부는 언급하지 않습니다. 담당자가 검토합니다.",
         "es": "La convocatoria nombra como solicitantes a los gobiernos (centrales o locales) y a las entidades y "
-        "empresas del sector público; no dice si puede postular: {kind}. Una persona lo revisará.",
+        "empresas del sector público; no dice si puede postular este tipo de organización ({kind}). Una persona lo "
+        "revisará.",
         "fr": "L'appel désigne comme candidats les gouvernements (centraux ou locaux) et les entités et entreprises "
-        "du secteur public ; il ne dit pas si ce type d'organisme peut candidater : {kind}. Une personne "
+        "du secteur public ; il ne dit pas si ce type d'organisme ({kind}) peut candidater. Une personne "
         "l'examinera.",
     },
     "reason_country_korea": {
@@ -375,6 +376,66 @@ PHRASES: dict[str, dict[str, str]] = {
         "fr": "Pour suivre votre candidature ici, ouvrez le lien Telegram figurant dans le courriel d'accusé de "
         "réception envoyé à l'arrivée de votre candidature. Seul ce lien permet d'afficher une candidature.",
     },
+    "link_bound": {
+        "en": "This chat now follows application {reference}. I will tell you here when its status changes.",
+        "ko": "이 대화방에서 신청서 {reference}의 현황을 확인하실 수 있습니다. 상태가 바뀌면 여기에서 알려 드리겠습니다.",
+        "es": "Este chat sigue ahora la solicitud {reference}. Le avisaré aquí cuando cambie su estado.",
+        "fr": "Cette conversation suit désormais la candidature {reference}. Je vous préviendrai ici quand son "
+        "statut changera.",
+    },
+    "link_invalid": {
+        "en": "This link is not valid, or it has been withdrawn. Use the link in your most recent acknowledgement "
+        "email, or reply to that email to ask for a new one.",
+        "ko": "유효하지 않거나 사용이 중지된 링크입니다. 가장 최근에 받으신 접수 확인 이메일의 링크를 이용하시거나, "
+        "해당 이메일에 회신하여 새 링크를 요청해 주십시오.",
+        "es": "Este enlace no es válido o ha sido retirado. Use el enlace de su acuse de recibo más reciente, o "
+        "responda a ese correo para pedir uno nuevo.",
+        "fr": "Ce lien n'est pas valide ou a été retiré. Utilisez le lien de votre accusé de réception le plus "
+        "récent, ou répondez à ce courriel pour en demander un nouveau.",
+    },
+    "status_report": {
+        "en": "Application {reference}\nStatus: {status}\nLast change: {updated}",
+        "ko": "신청서 {reference}\n상태: {status}\n최근 변경: {updated}",
+        "es": "Solicitud {reference}\nEstado: {status}\nÚltimo cambio: {updated}",
+        "fr": "Candidature {reference}\nStatut : {status}\nDernière modification : {updated}",
+    },
+    "status_missing": {
+        "en": "Still missing or to correct: {fields}. Reply to our email with them.",
+        "ko": "아직 누락되었거나 수정이 필요한 항목: {fields}. 저희 이메일에 회신하여 보내 주십시오.",
+        "es": "Aún falta o debe corregirse: {fields}. Responda a nuestro correo con esos datos.",
+        "fr": "Encore manquant ou à corriger : {fields}. Répondez à notre courriel en les indiquant.",
+    },
+    "status_history": {
+        "en": "Changes:",
+        "ko": "변경 이력:",
+        "es": "Cambios:",
+        "fr": "Modifications :",
+    },
+    "status_changed": {
+        "en": "Application {reference}: the status is now {status}.",
+        "ko": "신청서 {reference}의 상태가 '{status}'(으)로 변경되었습니다.",
+        "es": "Solicitud {reference}: el estado es ahora {status}.",
+        "fr": "Candidature {reference} : le statut est désormais {status}.",
+    },
+    "error": {
+        "en": "Sorry, something went wrong on our side. Please try again in a moment.",
+        "ko": "죄송합니다. 시스템에 문제가 발생했습니다. 잠시 후 다시 시도해 주십시오.",
+        "es": "Lo sentimos, algo ha fallado por nuestra parte. Vuelva a intentarlo en un momento.",
+        "fr": "Désolé, une erreur s'est produite de notre côté. Veuillez réessayer dans un instant.",
+    },
+    # Application statuses, as an applicant reads them.
+    "status_incomplete": {"en": "incomplete: information is missing", "ko": "미완료(정보 누락)",
+                          "es": "incompleta: falta información", "fr": "incomplète : des informations manquent"},
+    "status_complete": {"en": "complete, received for review", "ko": "접수 완료(심사 대기)",
+                        "es": "completa, recibida para revisión", "fr": "complète, reçue pour examen"},
+    "status_needs_review": {"en": "received; a person will review it", "ko": "접수됨(담당자 검토 필요)",
+                            "es": "recibida; una persona la revisará", "fr": "reçue ; une personne l'examinera"},
+    "status_ineligible": {"en": "not eligible under the call", "ko": "신청 자격 미충족",
+                          "es": "no elegible según la convocatoria", "fr": "non éligible selon l'appel"},
+    "status_under_review": {"en": "under review", "ko": "심사 중", "es": "en revisión", "fr": "en cours d'examen"},
+    "status_selected": {"en": "selected", "ko": "선정", "es": "seleccionada", "fr": "sélectionnée"},
+    "status_not_selected": {"en": "not selected", "ko": "미선정", "es": "no seleccionada", "fr": "non sélectionnée"},
+    "status_withdrawn": {"en": "withdrawn", "ko": "철회", "es": "retirada", "fr": "retirée"},
 }
 
 

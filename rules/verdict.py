@@ -62,7 +62,7 @@ def describe_case(answers: dict, lang: str) -> str:
             shown = t.list_separator.join(choice_label(v, lang) for v in value)
         else:
             shown = choice_label(value, lang)
-        parts.append(f"{field.label(lang)}: {shown}")
+        parts.append(phrase("answer_recorded", lang, label=field.label(lang), value=shown))
     return "; ".join(parts)
 
 

@@ -231,7 +231,7 @@ def test_chat_walks_the_guided_check_and_keeps_the_questions_for_staff(tmp_path)
     assert "a person on the program team would have to look at this application" in result.output
     assert "KRW 2,000,000,000" in result.output
     assert "send the application form by email to apply@desk.example" in result.output
-    assert "The call is open: applications are taken until March 20, 2020 (Seoul time), 19 days from today." in (
+    assert "The call is open: applications are taken until March 20, 2020 (Korean Time), 19 days from today." in (
         result.output)
     unanswered = list(open_store(tmp_path / "desk.db").query("SELECT text, channel FROM questions WHERE topic IS NULL"))
     assert unanswered == [{"text": "will it rain in seoul tomorrow?", "channel": "chat"}]
