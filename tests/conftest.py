@@ -71,3 +71,23 @@ def smtp_tls_server(request, tls_certificate):
     server = _smtp(security=request.param, cert=tls_certificate, require_auth=True)
     yield server
     server.stop()
+
+
+# --- Bot API emulator (tests/botapi.py) -------------------------------------------
+@pytest.fixture
+async def bot_api():
+    """A Telegram Bot API emulator on 127.0.0.1, random port; stopped after the test.
+
+    Point PTB at it: ``Bot(bot_api.token, base_url=bot_api.base_url,
+    base_file_url=bot_api.base_file_url)``.
+    """
+    from botapi import BotAPIEmulator
+
+    emulator = BotAPIEmulator()
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+    assert not emulator.internal_errors, "\n".join(emulator.internal_errors)
+# --- end of Bot API emulator block -------------------------------------------------
