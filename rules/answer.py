@@ -5,16 +5,21 @@ sentences it rests on (verbatim), and paraphrased questions per language.
 A question is matched to a topic with BM25 over the paraphrases of every
 language: accent-folded word tokens for Latin script, character 2- and
 3-grams for Hangul. Confidence comes from how far the best topic is ahead of
-the runner-up; below ``THRESHOLD`` the answer is the fallback, topic None.
+the runner-up, damped when the best score is weak and when the best topic
+accounts for little of the question (words the knowledge base has never seen
+count fully against it: "help with my homework" is not a question about
+support); below ``THRESHOLD`` the answer is the fallback, topic None.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 
@@ -25,36 +30,59 @@ from rules.form import DEFAULT_LANGUAGE, LANGUAGES
 
 __all__ = ["THRESHOLD", "Answer", "KnowledgeBase", "Topic", "answer", "load_knowledge", "tokenize"]
 
-THRESHOLD = 0.4  # tuned on tests/test_answer.py: weakest on-topic case ~0.47, off-topic 0.0
+THRESHOLD = 0.4  # set on tests/test_answer.py, checked on the dev split of tests/questions.yaml
 _SCORE_FULL = 6.0  # a best BM25 score at or above this counts as a full match
 _K1, _B = 1.2, 0.75
 _RUNNERS_UP = 0.3  # weight of a topic's 2nd and 3rd best paraphrases
+_PREFIX = 6  # Latin words are cut to this many letters: selected ~ selection, candidature ~ candidater
+_CUE = 6.0  # added to the score of a cue's topic
+_COVERED = 0.5  # the best topic's words carry this share of the question's weight: no damping (dev split)
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's is ~5x faster when built in
+_WORD = re.compile(r"[^\W\d_]+")
+_LATIN_RUN = re.compile(r"[^\W\d_\uac00-\ud7a3]+")
 _TOKEN = re.compile(r"[\uac00-\ud7a3]+|[^\W\d_\uac00-\ud7a3]+|\d+")
 # Function words that would let unrelated questions match; Hangul needs none (n-grams).
-# Also the words every question about the call shares (project, program, city).
+# Also the words every question about the call shares (project, program, city, smart),
+# verbs of asking for help (they say nothing about which topic: "help with my homework"),
+# and the courtesies of an official letter (dear sir, kindly, on behalf of).
 _STOPWORDS = frozenset(
     """a an the of to in on for and or is are be can could may do does we our us i my you your it
     this that with what which who when where how there any by from at as will would should s me
-    tell please about project program programme city call
+    has have had been was were am did its their they them these those if so than then also into
+    must need want like know get exactly just under whether obtain obtener conseguir obtenir
+    tell please about project program programme city call smart
+    help helping assist
+    dear sir sirs madam kindly regards hello hi thanks thank greetings writing behalf confirm good morning
     el la los las de del y o en un una es son se que por para con nuestro nuestra como cual
     quien cuando donde cuanto hay puede pueden podemos lo al su sus ser esta este ayer
-    proyecto programa ciudad convocatoria
+    puedes podria podrian debe deben hacer mi mis tu tus fue sido ha han si exactamente
+    proyecto programa ciudad convocatoria inteligente
+    ayudar ayudarnos ayudarme
+    estimado estimada senor senora senore escribo saludo gracias favor hola buenos buenas tardes
     le les des du et ou au aux un une est sont pour avec nous notre vous votre qui quel quelle
     quels quelles ce il elle d l t y quand comment combien peut pouvons faut dans sur pas ne
-    projet ville appel""".split()
+    pouvez peuvent pourrait pourrions doit doivent faire mes mon ma ses son sa leur cette cet ces
+    etre ete avoir ont sera seront si qu on concretement
+    projet ville appel intelligent intelligente
+    aider
+    madame monsieur bonjour bonsoir salut merci cordialement""".split()
 )
 # Korean endings and particles stripped from a word before n-grams (at most twice, stem >= 2).
 _KO_SUFFIXES = tuple(
     sorted(
         """하나요 되나요 입니까 습니까 합니까 인가요 한가요 할까요 주세요 이에요 나요 가요 세요 해요 예요 까요 니까 인지
+        주십시오 주시기 바랍니다 드립니다 합니다 습니다 입니다 됩니다 니다 는지요 지요 는지 을까요 면
         하는 할 에서 으로 에게 부터 까지 는 은 을 를 이 가 도 에 로 의 와 과 요""".split(),
         key=len,
         reverse=True,
     )
 )
 # Stems too common in questions to tell topics apart.
-_KO_STOP = frozenset("있나 되나 수 한 것 더 좀 및 등 그 이 저 제 뭐 있 없 하 되 할 돼 가능 어떻게 무엇 알려".split())
+_KO_STOP = frozenset(
+    "있나 되나 수 한 것 더 좀 및 등 그 이 저 제 뭐 있 없 하 되 할 돼 가능 어떻게 무엇 알려 누가 누구"
+    " 저희 우리 확인 부탁 궁금 구체적 혹시 정확".split()
+)
 
 
 @dataclass(frozen=True)
@@ -91,24 +119,123 @@ def _ko_stem(word: str) -> str:
     return word
 
 
+def _is_hangul(token: str) -> bool:
+    return "\uac00" <= token[0] <= "\ud7a3"
+
+
+def _deletions(token: str) -> list[str]:
+    return [token[:i] + token[i + 1 :] for i in range(len(token))]
+
+
+def _one_change(a: str, b: str) -> bool:
+    """Same length, and one letter changed or two neighbours swapped."""
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                              and a[diff[1]] == b[diff[0]])
+
+
 def tokenize(text: str) -> list[str]:
-    """Lowercased, accent-folded words minus stopwords; Hangul runs as character 2- and 3-grams."""
-    tokens: list[str] = []
-    for run in _TOKEN.findall(text.lower()):
-        if "\uac00" <= run[0] <= "\ud7a3":
+    """Lowercased, accent-folded words minus stopwords, cut to their first letters (a crude
+    stem for English, Spanish and French alike); Hangul runs as character 2- and 3-grams."""
+    return [token for word in _words(text) for token in word]
+
+
+def _words(
+    text: str, spell: Callable[[str], str] | None = None, concepts: _Concepts | None = None
+) -> list[tuple[str, ...]]:
+    """The tokens of ``text`` word by word (a Hangul word gives several n-grams);
+    ``spell`` may first correct each whole Latin word, and ``concepts`` turn words and
+    phrases into their concept's token."""
+    words: list[tuple[str, ...]] = []
+    text = text.lower()
+    if concepts is not None:
+        text = concepts.phrases(text)
+    for run in _TOKEN.findall(text):
+        if _is_hangul(run):
             stem = _ko_stem(run)
-            if stem in _KO_STOP:
+            found = concepts.hangul(run) if concepts is not None else ()
+            if stem in _KO_STOP and not found:
                 continue
-            if len(stem) == 1:
-                tokens.append(stem)
-            tokens.extend(stem[i : i + n] for n in (2, 3) for i in range(len(stem) - n + 1))
+            grams = [stem] if len(stem) == 1 else []
+            grams.extend(stem[i : i + n] for n in (2, 3) for i in range(len(stem) - n + 1))
+            words.append((*found, *grams) if stem not in _KO_STOP else found)
         else:
-            word = _fold(run)
-            if word not in _STOPWORDS and len(word) > 1:
-                if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-                    word = word[:-1]  # plural, crudely: applicants ~ applicant
-                tokens.append(word)
-    return tokens
+            if concepts is not None and (token := concepts.exact.get(_fold(run))):
+                words.append((token,))  # a concept's own word, even a function word (when, cuanto)
+                continue
+            word = _word(run)
+            if word and spell is not None:
+                word = spell(word)
+            if word:
+                key = word[:_PREFIX]
+                words.append((concepts.latin.get(key, key) if concepts is not None else key,))
+    return words
+
+
+def _fold_latin(text: str) -> str:
+    """``text`` with the accents of its Latin words dropped (Hangul left whole)."""
+    return _LATIN_RUN.sub(lambda m: _fold(m.group()), text)
+
+
+class _Concepts:
+    """Words and phrases of any language mapped to one token per concept (``#name``).
+
+    A Latin word matches whole (function words too: "when" is a cue), else on its
+    first ``_PREFIX`` letters after folding and plural dropping, as the tokenizer
+    cuts it; a multi-word entry is a phrase, replaced by
+    the concept's name in the folded text before tokenizing; a Hangul entry matches
+    anywhere inside a Korean word (its n-grams stay as well)."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.latin: dict[str, str] = {}
+        self.exact: dict[str, str] = {}
+        self._hangul: list[tuple[str, str]] = []
+        phrases: dict[str, str] = {}
+        for name, surfaces in table.items():
+            token = "#" + name
+            self.exact[name] = token  # the name, whole only ("publicentity" is not "public")
+            for surface in surfaces:
+                surface = _fold_latin(str(surface).lower())
+                if _is_hangul(surface):
+                    self._hangul.append((surface, token))
+                    continue
+                runs = _TOKEN.findall(surface)
+                if len(runs) == 1 and runs[0] == surface:
+                    self.exact.setdefault(surface, token)
+                    if word := _word(surface):
+                        self.latin.setdefault(word[:_PREFIX], token)
+                else:
+                    phrases[" ".join(runs)] = name
+        for name in table:
+            if self.exact.get(name) != "#" + name:
+                raise ValueError(f"concept name {name!r} is another concept's word")
+        alternation = "|".join(r"\W+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+        self._phrase_re = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)") if phrases else None
+        self._phrase_name = phrases
+
+    def phrases(self, text: str) -> str:
+        text = _fold_latin(text)
+        if self._phrase_re is None:
+            return text
+        return self._phrase_re.sub(lambda m: f" {self._phrase_name[' '.join(_TOKEN.findall(m.group()))]} ", text)
+
+    def hangul(self, run: str) -> tuple[str, ...]:
+        found = [(surface, token) for surface, token in self._hangul if surface in run]
+        # 공기업 is a public enterprise, not a 기업 (company): the longest entry wins
+        return tuple(dict.fromkeys(token for surface, token in found
+                                   if not any(surface != other and surface in other for other, _ in found)))
+
+
+def _word(run: str) -> str | None:
+    """A Latin or digit run folded, its plural dropped; None for a stopword or a single letter."""
+    word = _fold(run)
+    if word in _STOPWORDS or len(word) < 2:
+        return None
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]  # plural, crudely: applicants ~ applicant
+        if word in _STOPWORDS:  # "projects" is "project"
+            return None
+    return word
 
 
 class _BM25:
@@ -153,34 +280,107 @@ class KnowledgeBase:
             )
             for t in data["topics"]
         }
+        self._concepts = _Concepts(data.get("concepts") or {})
+        self._cues = {"#" + concept: tid for concept, tid in (data.get("cues") or {}).items()}
         self._doc_topic: list[str] = []
         self._doc_lang: list[str] = []
         docs: list[list[str]] = []
         for topic in self.topics.values():
             for qlang, qs in topic.questions.items():
                 for q in qs:
-                    docs.append(tokenize(q))
+                    docs.append([t for w in _words(q, concepts=self._concepts) for t in w])
                     self._doc_topic.append(topic.id)
                     self._doc_lang.append(qlang)
         self._index = _BM25(docs)
+        self._vocab: dict[str, set[str]] = {tid: set() for tid in self.topics}
+        for tid, doc in zip(self._doc_topic, docs):
+            self._vocab[tid].update(doc)
+        self._lang_words: dict[str, tuple[str, ...]] = {}
+        for lang in LANGUAGES:
+            texts = [self.fallback.get(lang, "")]
+            for topic in self.topics.values():
+                texts.append(topic.answers.get(lang, ""))
+                texts.extend(topic.questions.get(lang, ()))
+            for word in {_fold(w) for text in texts for w in _WORD.findall(text.lower())}:
+                self._lang_words[word] = (*self._lang_words.get(word, ()), lang)
+        # Misspellings: whole words of the paraphrases, and each with one letter dropped.
+        known = Counter(
+            w for qs in (t.questions.values() for t in self.topics.values()) for q in itertools.chain(*qs)
+            for run in _TOKEN.findall(q.lower()) if not _is_hangul(run) and (w := _word(run))
+        )
+        self._known = frozenset(known)
+        self._near: dict[str, list[str]] = {}
+        for word, _ in sorted(known.items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(word) >= 5:
+                for variant in _deletions(word):
+                    self._near.setdefault(variant, []).append(word)
+        # A word no paraphrase has weighs as much as the rarest word there is.
+        self._unseen_idf = math.log(1 + (len(docs) + 0.5) / 0.5)
 
     def rank(self, question: str) -> list[tuple[str, float]]:
         """Topics by their best paraphrase's score plus a share of the next two, best first."""
+        return self._rank([t for w in self._words(question) for t in w])
+
+    def _words(self, question: str) -> list[tuple[str, ...]]:
+        return _words(question, self._spell, self._concepts)
+
+    def _rank(self, tokens: list[str]) -> list[tuple[str, float]]:
         per_topic: dict[str, list[float]] = {}
-        for i, s in self._index.scores(tokenize(question)).items():
+        for i, s in self._index.scores(tokens).items():
             per_topic.setdefault(self._doc_topic[i], []).append(s)
         totals = {}
         for tid, scores in per_topic.items():
             scores.sort(reverse=True)
             totals[tid] = scores[0] + _RUNNERS_UP * sum(scores[1:3])
+        for token in set(tokens):  # a cue: its topic gets a full match's score on top
+            if (tid := self._cues.get(token)) in self.topics:
+                totals[tid] = totals.get(tid, 0.0) + _CUE
         return sorted(totals.items(), key=lambda kv: kv[1], reverse=True)
 
+    def _spell(self, word: str) -> str:
+        """``word``, or the paraphrases' word it misspells by one letter dropped, added,
+        changed or two swapped; short words are left alone ("tarea" is not "area")."""
+        if word in self._known or len(word) < 4 or word.isdigit():
+            return word
+        near = self._near
+        if word in near:  # a letter dropped: aply ~ apply
+            return near[word][0]
+        if len(word) >= 6:
+            for variant in _deletions(word):
+                if variant in self._known:  # a letter added
+                    return variant
+        if len(word) >= 5:
+            for variant in _deletions(word):
+                for candidate in near.get(variant, ()):
+                    if len(candidate) == len(word) and _one_change(candidate, word):
+                        return candidate
+        return word
+
+    def _coverage(self, words: list[tuple[str, ...]], topic: str) -> float:
+        """0..1: the share of the question's words, by weight, that ``topic``'s paraphrases use.
+
+        A word weighs its rarest known token's IDF, or the most of all when no
+        paraphrase has any of its tokens; a Hangul word counts as used when one of
+        its n-grams is."""
+        idf, vocab = self._index.idf, self._vocab[topic]
+        total = covered = 0.0
+        for word in set(words):
+            weight = max((idf[t] for t in word if t in idf), default=self._unseen_idf)
+            total += weight
+            if any(t in vocab or self._cues.get(t) == topic for t in word):
+                covered += weight
+        return covered / total if total else 0.0
+
     def language_of(self, question: str) -> str | None:
-        """The language whose example questions share the most with ``question``:
-        a short question has too few common words for ``detect_language``."""
+        """The language whose answers and example questions use most of the words of
+        ``question``, whole and function words included (a word several languages
+        use counts for each in part): a short question has too few common words for
+        ``detect_language``."""
         per_lang: dict[str, float] = {}
-        for i, score in self._index.scores(tokenize(question)).items():
-            per_lang[self._doc_lang[i]] = per_lang.get(self._doc_lang[i], 0.0) + score
+        for word in set(_WORD.findall(question.lower())):
+            langs = self._lang_words.get(_fold(word), ())
+            for lang in langs:
+                per_lang[lang] = per_lang.get(lang, 0.0) + 1 / len(langs)
         ranked = sorted(per_lang.items(), key=lambda kv: kv[1], reverse=True)
         if ranked and (len(ranked) == 1 or ranked[0][1] >= 1.5 * ranked[1][1]):
             return ranked[0][0]
@@ -189,30 +389,33 @@ class KnowledgeBase:
     def answer(self, question: str, lang: str | None = None) -> Answer:
         if lang not in LANGUAGES:
             lang = detect_language(question) or self.language_of(question) or DEFAULT_LANGUAGE
-        ranked = self.rank(question)
-        confidence = _confidence(ranked)
+        words = self._words(question)
+        ranked = self._rank([t for w in words for t in w])
+        confidence = _confidence(ranked, self._coverage(words, ranked[0][0]) if ranked else 0.0)
         if not ranked or confidence < THRESHOLD:
             return Answer(self.fallback[lang], lang, [], confidence, None)
         topic = self.topics[ranked[0][0]]
         return Answer(topic.answers[lang], lang, list(topic.citations), confidence, topic.id)
 
 
-def _confidence(ranked: list[tuple[str, float]]) -> float:
-    """0..1: the margin over the runner-up, damped when the best score itself is weak."""
+def _confidence(ranked: list[tuple[str, float]], coverage: float = 1.0) -> float:
+    """0..1: the margin over the runner-up, damped when the best score itself is weak
+    and when the best topic covers little of the question."""
     if not ranked:
         return 0.0
     first = ranked[0][1]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     margin = (first - second) / first
     strength = min(1.0, first / _SCORE_FULL)
-    return round(strength * (0.5 + 0.5 * margin), 3)
+    covered = min(1.0, coverage / _COVERED)
+    return round(strength * (0.5 + 0.5 * margin) * covered, 3)
 
 
 def load_knowledge(text: str | None = None) -> KnowledgeBase:
     """The knowledge base from YAML text, or the shipped ``rules/knowledge.yaml``."""
     if text is None:
         text = files("rules").joinpath("knowledge.yaml").read_text(encoding="utf-8")
-    return KnowledgeBase(yaml.safe_load(text))
+    return KnowledgeBase(yaml.load(text, Loader=_YAML_LOADER))
 
 
 @functools.cache

@@ -1,0 +1,106 @@
+"""The question desk against its test set (tests/questions.yaml): the set's shape, then the targets.
+
+Scoring is bench/answers.py's, loaded from its path: 90% or more answered
+correctly, under 2% answered confidently wrong, over the whole set (both splits:
+both have been learnt from since the desk's concepts were written; a blind set,
+scored with ``bench/answers.py --set``, measures generalisation).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rules.answer import _default, answer
+from rules.form import LANGUAGES
+
+_BENCH = Path(__file__).resolve().parents[1] / "bench" / "answers.py"
+_spec = importlib.util.spec_from_file_location("bench_answers", _BENCH)
+bench = sys.modules.setdefault("bench_answers", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(bench)
+
+MIN_QUESTIONS = 150
+MIN_CORRECT = 0.90
+MAX_CONFIDENTLY_WRONG = 0.02
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return bench.load_questions()
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return _default()
+
+
+@pytest.fixture(scope="module")
+def results(questions):
+    return bench.score(questions, answer)
+
+
+def test_set_is_large_and_well_formed(questions, kb):
+    assert len(questions) >= MIN_QUESTIONS
+    for item in questions:
+        assert set(item) == {"q", "lang", "expect", "facts", "split"}, item
+        assert item["lang"] in LANGUAGES, item
+        assert item["split"] in bench.SPLITS, item
+        assert item["expect"] == bench.UNKNOWN or item["expect"] in kb.topics, item
+        assert isinstance(item["facts"], list), item
+    texts = [item["q"] for item in questions]
+    assert len(set(texts)) == len(texts), [q for q, n in Counter(texts).items() if n > 1]
+
+
+def test_every_topic_is_asked_in_every_language(questions, kb):
+    asked = {(item["expect"], item["lang"]) for item in questions}
+    missing = {(t, lang) for t in kb.topics for lang in LANGUAGES} - asked
+    assert not missing
+
+
+def test_set_has_unanswerable_and_off_topic_questions_in_both_splits(questions):
+    for split in bench.SPLITS:
+        expects = Counter(item["expect"] for item in questions if item["split"] == split)
+        assert expects[bench.UNKNOWN] >= 10, (split, expects)
+        assert expects["not_in_call"] >= 10, (split, expects)
+    for lang in LANGUAGES:
+        assert any(i["expect"] == bench.UNKNOWN and i["lang"] == lang for i in questions), lang
+    share_unknown = sum(i["expect"] == bench.UNKNOWN for i in questions) / len(questions)
+    assert 0.10 <= share_unknown <= 0.25, share_unknown
+
+
+def test_splits_are_about_half_each(questions):
+    dev = sum(item["split"] == "dev" for item in questions)
+    assert 0.4 <= dev / len(questions) <= 0.6, dev
+
+
+def test_expected_facts_are_in_the_expected_answer(questions, kb):
+    """A fact the right answer does not hold would fail every run: a mistake in the set."""
+    wrong = [
+        (item["q"], fact)
+        for item in questions
+        if item["expect"] != bench.UNKNOWN
+        for fact in item["facts"]
+        if fact.lower() not in kb.topics[item["expect"]].answers[item["lang"]].lower()
+    ]
+    assert not wrong
+
+
+def test_questions_are_not_the_knowledge_bases_own_paraphrases(questions, kb):
+    paraphrases = {q.casefold() for t in kb.topics.values() for qs in t.questions.values() for q in qs}
+    assert not [item["q"] for item in questions if item["q"].casefold() in paraphrases]
+
+
+def test_enough_questions_are_answered_correctly(results):
+    correct = bench.share(results, "correct")
+    failures = "\n".join(bench.describe(r) for r in results if not r.correct)
+    assert correct >= MIN_CORRECT, f"{correct:.1%} correct; failing:\n{failures}"
+
+
+def test_few_questions_are_answered_confidently_wrong(results):
+    wrong = bench.share(results, "confidently_wrong")
+    failures = "\n".join(bench.describe(r) for r in results if r.confidently_wrong)
+    assert wrong < MAX_CONFIDENTLY_WRONG, f"{wrong:.1%} confidently wrong:\n{failures}"
