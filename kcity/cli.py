@@ -214,6 +214,23 @@ def chat(ctx: click.Context, lang: str | None, today: str | None) -> None:
     )
 
 
+@main.command("revoke-links")
+@click.argument("reference")
+@click.pass_context
+def revoke_links_command(ctx: click.Context, reference: str) -> None:
+    """Withdraw every Telegram link sent for application REFERENCE and unbind its chats."""
+    from store.db import open_store
+    from store.telegram import revoke_links
+
+    settings = _settings(ctx)
+    db = open_store(settings.db_path)
+    try:
+        epoch = revoke_links(db, reference.strip().upper(), at=datetime.now(timezone.utc).isoformat(), actor="cli")
+    except LookupError:
+        raise click.ClickException(f"no application {reference}") from None
+    click.echo(f"{reference}: earlier Telegram links no longer work (link generation {epoch}).")
+
+
 @main.command("export-messages")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.pass_context

@@ -7,6 +7,7 @@ A missing or malformed setting stops start-up with one line naming it
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -54,6 +55,14 @@ class Settings:
     outbox_dir: Path | None
     replies_per_hour: int
     telegram_bot_username: str | None
+    # Telegram: no token, no bot. The base URL can point at a local Bot API server.
+    telegram_bot_token: str | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    # Webhook mode (behind HTTPS) when a URL is set; long polling otherwise.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = None
 
     @property
     def desk_address(self) -> str:
@@ -147,10 +156,18 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if smtp_host and read.str("SMTP_USER"):
         read.required("SMTP_PASSWORD", "needed because SMTP_USER is set")
 
+    telegram_bot_token = read.str("TELEGRAM_BOT_TOKEN")
+    if telegram_bot_token is not None and not re.fullmatch(r"\d+:[\w-]+", telegram_bot_token):
+        raise SettingsError("setting TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters, from @BotFather)")
+    telegram_webhook_url = read.str("TELEGRAM_WEBHOOK_URL")
+    if telegram_webhook_url and not telegram_webhook_url.startswith("https://"):
+        raise SettingsError("setting TELEGRAM_WEBHOOK_URL must be an https:// URL (Telegram only calls HTTPS webhooks)")
+
     secret = read.str("KCITY_SECRET")
     if secret is None:
-        if imap_host or smtp_host:
-            raise SettingsError("missing setting KCITY_SECRET (signs our Message-IDs; any long random string)")
+        if imap_host or smtp_host or telegram_bot_token:
+            raise SettingsError("missing setting KCITY_SECRET (signs our Message-IDs and Telegram links; "
+                                "any long random string)")
         secret = "kcity-local-development-only"
     timezone = read.str("KCITY_TIMEZONE", "Asia/Seoul")
     try:
@@ -186,5 +203,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         smtp_security=smtp_security,
         outbox_dir=read.path("OUTBOX_DIR"),
         replies_per_hour=read.int("REPLIES_PER_HOUR", 5),
-        telegram_bot_username=read.str("TELEGRAM_BOT_USERNAME"),
+        telegram_bot_username=(read.str("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+        telegram_bot_token=telegram_bot_token,
+        telegram_base_url=read.str("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"),
+        telegram_webhook_url=telegram_webhook_url,
+        telegram_webhook_listen=read.str("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
+        telegram_webhook_port=read.int("TELEGRAM_WEBHOOK_PORT", 8443),
+        telegram_webhook_secret=read.str("TELEGRAM_WEBHOOK_SECRET"),
     )

@@ -18,9 +18,12 @@ from email.utils import parseaddr
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from bot.handlers import DeskBot
+from bot.links import LinkSigner
 from kcity.config import Settings
 from kcity.intake import exit_with_parent, read_messages
 from kcity.delivery import DeliveryReport, FolderSender, deliver_due
@@ -31,9 +34,11 @@ from mail.maildir import MaildirSource
 from mail.parse import parse_message
 from mail.smtp import SmtpConfig, SmtpSender
 from mail.tokens import MessageIdSigner
+from rules.conversation import Conversation
 from store.db import open_store, transaction
 from store.messages import archived_slots, quarantine_unfetched
 from store.outbox import recover_interrupted
+from store.telegram import link_epoch
 from store.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,8 @@ PREFETCH = 200
 # Messages archived and processed per commit.
 PROCESS_BATCH = 50
 MARK_DONE_EVERY = 100
+# How long the bot may take to finish its last updates and save its state on stop.
+GRACEFUL_STOP_SECONDS = 15
 
 
 @dataclass
@@ -67,6 +74,8 @@ class Desk:
         self.clock = clock
         self.db: sqlite_utils.Database = open_store(settings.db_path)
         self.writer = Writer()
+        self.links = LinkSigner(settings.secret)
+        self.bot_username: str | None = None  # learnt from Telegram when the bot starts
         # A process that parses while the store's thread works, started on first use.
         self._reader: ProcessPoolExecutor | None = None
         self._reader_broken = False
@@ -103,7 +112,21 @@ class Desk:
             return None
 
     def _bot_link(self, reference: str) -> str | None:
-        return None  # the Telegram issue binds chats to applications; until then no link
+        """The t.me deep link that binds a chat to the application (runs on the store's thread)."""
+        username = self.settings.telegram_bot_username or self.bot_username
+        if not username:
+            return None
+        epoch = link_epoch(self.db, reference) or 0
+        return self.links.link(username, self.links.token(reference, epoch))
+
+    def telegram_bot(self) -> DeskBot:
+        return DeskBot(
+            conversation=Conversation(desk_address=self.settings.desk_address),
+            db=self.db,
+            writer=self.writer,
+            links=self.links,
+            clock=self.clock,
+        )
 
     def sender(self):
         s = self.settings
@@ -295,11 +318,19 @@ async def run(desk: Desk, stop: asyncio.Event | None = None) -> None:
         tasks.append(asyncio.create_task(_imap_loop(desk, stop)))
     if desk.settings.maildir:
         tasks.append(asyncio.create_task(_maildir_loop(desk, stop)))
+    # The bot ends itself when ``stop`` is set: cancelling it mid-shutdown would leave
+    # its connections open and its last state unsaved.
+    graceful = [asyncio.create_task(_telegram_loop(desk, stop))] if desk.settings.telegram_bot_token else []
     await stop.wait()
     log.info("stopping")
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if graceful:
+        _, late = await asyncio.wait(graceful, timeout=GRACEFUL_STOP_SECONDS)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*graceful, return_exceptions=True)
 
 
 def _share_the_interpreter() -> None:
@@ -329,6 +360,39 @@ async def _imap_loop(desk: Desk, stop: asyncio.Event) -> None:
             await _sleep_unless(stop, delay)
         finally:
             await mailbox.close()
+
+
+async def _telegram_loop(desk: Desk, stop: asyncio.Event) -> None:
+    """The bot, long polling or behind a webhook, until stopped; restarted with backoff if Telegram fails."""
+    s = desk.settings
+    backoff = Backoff(base=1, cap=300, factor=2)
+    while not stop.is_set():
+        desk_bot = desk.telegram_bot()
+        application = desk_bot.build(s.telegram_bot_token, base_url=s.telegram_base_url)
+        try:
+            async with application:  # initialize (getMe) ... shutdown (saves the persistence)
+                desk.bot_username = application.bot.username
+                await desk_bot.prepare(application)
+                await application.start()
+                if s.telegram_webhook_url:
+                    await application.updater.start_webhook(
+                        listen=s.telegram_webhook_listen, port=s.telegram_webhook_port,
+                        url_path=urlsplit(s.telegram_webhook_url).path.lstrip("/"),
+                        webhook_url=s.telegram_webhook_url, secret_token=s.telegram_webhook_secret,
+                    )
+                else:
+                    await application.updater.start_polling()
+                log.info("Telegram bot @%s running", desk.bot_username)
+                backoff.reset()
+                await stop.wait()
+                await application.updater.stop()
+                await application.stop()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # network down, bad token: the mail side goes on; try again later
+            delay = backoff.next_delay()
+            log.warning("Telegram bot: %s; restarting in %.0f s", " ".join(str(exc).split()), delay)
+            await _sleep_unless(stop, delay)
 
 
 async def _maildir_loop(desk: Desk, stop: asyncio.Event) -> None:
