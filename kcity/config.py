@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -130,6 +131,11 @@ class _Reader:
         return Path(value).expanduser() if value else None
 
 
+def _webhook_url_allowed(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
     """Settings from ``environ`` (default: the process environment) over ``env_file``."""
     values: dict[str, str] = {}
@@ -160,8 +166,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if telegram_bot_token is not None and not re.fullmatch(r"\d+:[\w-]+", telegram_bot_token):
         raise SettingsError("setting TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters, from @BotFather)")
     telegram_webhook_url = read.str("TELEGRAM_WEBHOOK_URL")
-    if telegram_webhook_url and not telegram_webhook_url.startswith("https://"):
-        raise SettingsError("setting TELEGRAM_WEBHOOK_URL must be an https:// URL (Telegram only calls HTTPS webhooks)")
+    if telegram_webhook_url and not _webhook_url_allowed(telegram_webhook_url):
+        raise SettingsError("setting TELEGRAM_WEBHOOK_URL must be an https:// URL (Telegram only calls HTTPS "
+                            "webhooks; http:// only on loopback, for a local Bot API server)")
 
     secret = read.str("KCITY_SECRET")
     if secret is None:

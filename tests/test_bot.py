@@ -464,3 +464,39 @@ async def test_kcity_run_starts_the_bot_and_the_acknowledgement_link_opens_the_a
         await asyncio.wait_for(service, 10)
         desk.close()
     assert bot_api.calls_to("getUpdates")  # long polling, not a webhook
+
+
+async def test_webhook_mode_takes_updates_from_telegram_and_refuses_forged_calls(bot_api, tmp_path):
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    settings = load_settings({
+        "KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "KCITY_SECRET": "s3cret",
+        "TELEGRAM_BOT_TOKEN": bot_api.token, "TELEGRAM_BASE_URL": bot_api.base_url,
+        "TELEGRAM_WEBHOOK_URL": url, "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1", "TELEGRAM_WEBHOOK_PORT": str(port),
+        "TELEGRAM_WEBHOOK_SECRET": "only-telegram-knows-this",
+    }, env_file=None)
+    desk = Desk(settings)
+    stop = asyncio.Event()
+    service = asyncio.create_task(run(desk, stop))
+    try:
+        await bot_api.wait_until(lambda: (bot_api.webhook or {}).get("url") == url, 5)
+        [reply] = await Chat(bot_api, 1101).send("/deadline")
+        assert "No call is open today" in reply["text"]
+        async with aiohttp.ClientSession() as session:  # someone who is not Telegram posts an update
+            forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "chat": {"id": 1102, "type": "private"},
+                                                    "text": "/start"}}
+            async with session.post(url, json=forged) as response:
+                assert response.status == 403
+        await asyncio.sleep(0.3)
+        assert not [c for c in bot_api.calls_to("sendMessage") if str(c["params"].get("chat_id")) == "1102"]
+    finally:
+        stop.set()
+        await asyncio.wait_for(service, 10)
+        desk.close()
+    assert not [c for c in bot_api.calls_to("getUpdates") if c["status"] == 200]
