@@ -11,11 +11,13 @@ import re
 import shlex
 import subprocess
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Mapping
 
 from email.utils import parseaddr
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from dotenv import dotenv_values
 
@@ -64,6 +66,12 @@ class Settings:
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: str | None = None
+    # Staff: who may use the staff commands, and where the daily digest goes.
+    staff_telegram_ids: frozenset[int] = frozenset()
+    staff_telegram_chats: tuple[int, ...] = ()
+    staff_emails: tuple[str, ...] = ()
+    digest_time: time = time(9, 0)
+    digest_timezone: str = "Asia/Seoul"
 
     @property
     def desk_address(self) -> str:
@@ -126,6 +134,29 @@ class _Reader:
             raise SettingsError(f"setting {name} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
+    def ints(self, name: str) -> tuple[int, ...]:
+        """A comma-separated list of integers (Telegram ids)."""
+        items = [item.strip() for item in (self.str(name) or "").split(",") if item.strip()]
+        try:
+            return tuple(int(item) for item in items)
+        except ValueError:
+            raise SettingsError(f"setting {name} must be comma-separated numbers (Telegram ids), "
+                                f"got {self.str(name)!r}") from None
+
+    def emails(self, name: str) -> tuple[str, ...]:
+        items = tuple(item.strip() for item in (self.str(name) or "").split(",") if item.strip())
+        for item in items:
+            if not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+", item):
+                raise SettingsError(f"setting {name} holds {item!r}, which is not an email address")
+        return items
+
+    def clock_time(self, name: str, default: str) -> time:
+        value = self.str(name, default)
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise SettingsError(f"setting {name} must be a time of day like 09:00, got {value!r}") from None
+
     def path(self, name: str, default: str | None = None) -> Path | None:
         value = self.str(name, default)
         return Path(value).expanduser() if value else None
@@ -178,11 +209,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         secret = "kcity-local-development-only"
     timezone = read.str("KCITY_TIMEZONE", "Asia/Seoul")
     try:
-        from zoneinfo import ZoneInfo
-
         ZoneInfo(timezone)
     except Exception:
         raise SettingsError(f"setting KCITY_TIMEZONE is not a known time zone: {timezone!r}") from None
+
+    digest_timezone = read.str("DIGEST_TIMEZONE", "Asia/Seoul")
+    try:
+        ZoneInfo(digest_timezone)
+    except Exception:
+        raise SettingsError(f"setting DIGEST_TIMEZONE is not a known time zone: {digest_timezone!r}") from None
 
     return Settings(
         db_path=read.path("KCITY_DB", "kcity.db"),
@@ -217,4 +252,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         telegram_webhook_listen=read.str("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
         telegram_webhook_port=read.int("TELEGRAM_WEBHOOK_PORT", 8443),
         telegram_webhook_secret=read.str("TELEGRAM_WEBHOOK_SECRET"),
+        staff_telegram_ids=frozenset(read.ints("STAFF_TELEGRAM_IDS")),
+        staff_telegram_chats=read.ints("STAFF_TELEGRAM_CHATS"),
+        staff_emails=read.emails("STAFF_EMAILS"),
+        digest_time=read.clock_time("DIGEST_TIME", "09:00"),
+        digest_timezone=digest_timezone,
     )

@@ -124,8 +124,43 @@ TELEGRAM = """
         ALTER TABLE applications ADD COLUMN link_epoch INTEGER NOT NULL DEFAULT 0;
 """
 
+# Staff: full-text search, the daily digest's record, and indexes its queries need.
+STAFF = """
+        -- rowid = applications.id; text: what staff search for, lower-cased and accent-folded by
+        -- store code (trigram matches any script, Korean included, and any part of a word).
+        CREATE VIRTUAL TABLE applications_fts USING fts5(text, tokenize='trigram');
+
+        -- One row per digest day (in the digest's time zone) once it is built ...
+        CREATE TABLE digests (
+            day TEXT PRIMARY KEY,              -- YYYY-MM-DD
+            period_start TEXT NOT NULL,        -- what it covers, ISO instants, start inclusive
+            period_end TEXT NOT NULL,
+            built_at TEXT NOT NULL
+        );
+        -- ... and one per recipient it reached (or failed to): each gets it exactly once.
+        CREATE TABLE digest_deliveries (
+            day TEXT NOT NULL REFERENCES digests(day),
+            channel TEXT NOT NULL,             -- telegram, email
+            recipient TEXT NOT NULL,           -- chat id or address
+            state TEXT NOT NULL,               -- sent, queued, failed
+            at TEXT NOT NULL,
+            error TEXT,
+            PRIMARY KEY (day, channel, recipient)
+        );
+
+        CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE INDEX applications_created ON applications(created_at);
+        CREATE INDEX applications_status ON applications(status, updated_at);
+        CREATE INDEX messages_received ON messages(received_at);
+"""
+
 # (name, SQL) in order. Never edit one that has shipped: add another.
-MIGRATIONS = [("001_initial", INITIAL), ("002_questions", QUESTIONS), ("003_telegram", TELEGRAM)]
+MIGRATIONS = [
+    ("001_initial", INITIAL),
+    ("002_questions", QUESTIONS),
+    ("003_telegram", TELEGRAM),
+    ("004_staff", STAFF),
+]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
