@@ -196,3 +196,55 @@ def test_fast_once_loaded():
 )
 def test_short_questions_are_answered_in_their_own_language(question, language):
     assert answer(question).language == language
+
+
+# Letter-like questions: a greeting and who writes, then the question; the context
+# must neither drown the question nor lend an off-topic letter a topic.
+LETTERS = [
+    ("who_may_apply", "Good afternoon. I work for the Municipality of Davao. Which kinds of public bodies may submit"
+                      " an application?"),
+    ("private_companies", "Hello team. We are a private startup in Lagos building traffic apps. Can we apply on our"
+                          " own without the city?"),
+    ("existing_projects", "Dear Sir. Our provincial government has a metro project that is already under"
+                          " construction. Can it still benefit from the program?"),
+    ("application_window", "Estimados. Somos la Alcaldía de Cali. ¿Hasta qué fecha podemos enviar la postulación?"),
+    ("funding_cap", "Madame, Monsieur. Nous représentons la ville de Dakar. Quel est le montant maximum par projet ?"),
+    ("application_window", "안녕하세요. 저는 필리핀 마닐라시 공무원입니다. 신청 마감일이 언제인지 알려주시면 감사하겠습니다."),
+]
+
+OFF_TOPIC_LETTERS = [
+    "Good morning. I am a student at Seoul National University. Could you tell me when the KOICA scholarship"
+    " deadline is?",
+    "Hello. Our city has a smart water project. What's the weather in Seoul next week?",
+    "Buenas tardes. Trabajo en la alcaldía de Lima. ¿Qué hora es en Corea ahora?",
+    "안녕하세요. 저는 서울에 사는 학생입니다. 맛있는 김치 만드는 법을 알려주세요.",
+]
+
+
+@pytest.mark.parametrize(("topic", "question"), LETTERS)
+def test_letter_finds_its_topic(topic, question):
+    got = answer(question)
+    assert got.topic == topic, (question, got.topic, got.confidence)
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC_LETTERS)
+def test_off_topic_letter_gets_dont_know(question):
+    assert answer(question).topic is None
+
+
+def test_words_around_the_asking_sentence_weigh_less(kb):
+    weights = kb._weighted_words("I work in the planning office of Cebu. Which institutions are entitled to apply?")
+    by_token = {token: weight for word, weight in weights.items() for token in word}
+    assert by_token["#body"] == 1.0 and by_token["apply"] == 1.0
+    assert by_token["planni"] < 1.0 and by_token["cebu"] < 1.0
+    assert set(kb._weighted_words("Who can apply?").values()) == {1.0}
+    # no question mark: the last sentence asks
+    weights = kb._weighted_words("Hola. Somos de Cali. Quisiéramos saber el plazo")
+    assert {token: weight for word, weight in weights.items() for token in word}["#deadline"] == 1.0
+
+
+def test_courtesies_and_program_name_are_not_content():
+    from rules.answer import tokenize
+
+    assert tokenize("Good afternoon, K-City Network team") == []
+    assert tokenize("안녕하십니까 감사하겠습니다") == []
