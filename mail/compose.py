@@ -31,16 +31,20 @@ from rules.form import FIELDS_BY_CODE, REQUIRED_CODES, Field, blank_form, flatte
 from rules.problem import Problem
 
 __all__ = [
-    "KINDS", "Reply", "clean_header", "compose_reply", "display_value", "reply_subject", "to_mime", "to_wire",
+    "KINDS", "Reply", "STATUS_UPDATE", "clean_header", "compose_reply", "compose_status_update", "display_value",
+    "reply_subject", "to_mime", "to_wire",
 ]
 
+# The replies intake sends (compose_reply) ...
 KINDS = ("acknowledgement", "missing_fields", "ineligible", "inquiry")
+# ... and the one staff's review decisions send (compose_status_update).
+STATUS_UPDATE = "status_update"
 _FOLLOWED = ("acknowledgement", "missing_fields")  # replies that offer the bot link
 
 
 @dataclass(frozen=True)
 class Reply:
-    kind: str  # one of KINDS
+    kind: str  # one of KINDS, or STATUS_UPDATE
     language: str  # ISO 639-1: en, ko, es or fr
     subject: str
     body: str  # plain text
@@ -82,6 +86,31 @@ def compose_reply(
     paragraphs = [greeting, *middle, *extras, f"-- \n{t.footer}"]
     body = "\n\n".join(p.strip("\n") for p in paragraphs if p and p.strip()) + "\n"
     return Reply(kind, lang, reply_subject(original_subject, reference, t.subjects[kind]), body)
+
+
+def compose_status_update(
+    status: str,
+    *,
+    language: str | None,
+    reference: str,
+    fields: dict,
+    original_subject: str = "",
+) -> Reply:
+    """The email telling an applicant of a review decision (``status``: a key of
+    ``Texts.status_updates``), in their language, under their thread's subject."""
+    lang = resolve_language(language)
+    t = texts_for(lang)
+    if status not in t.status_updates:
+        raise ValueError(f"no applicant text for status {status!r}; expected one of {', '.join(t.status_updates)}")
+    paragraphs = [
+        _greeting(t, get(fields, "contact.name")),
+        t.status_updates[status],
+        _reference_line(t, reference),
+        _reply_hint(t, reference),
+        f"-- \n{t.footer}",
+    ]
+    body = "\n\n".join(p.strip("\n") for p in paragraphs if p and p.strip()) + "\n"
+    return Reply(STATUS_UPDATE, lang, reply_subject(original_subject, reference, t.status_subject), body)
 
 
 # --- Subject ---------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import sqlite_utils
 
 from store.events import record_event
+from store.search import index_application
 
 
 @dataclass
@@ -63,6 +64,7 @@ def create_application(
         [reference, year, seq, status, _json(fields), _json(problems), _json(eligibility), language, sender, at, at],
     )
     record_event(db, "application_created", at=at, application_id=cursor.lastrowid, reference=reference, status=status)
+    index_application(db, cursor.lastrowid)
     return Application(cursor.lastrowid, reference, status, fields, problems, eligibility, language, sender, at, at)
 
 
@@ -87,6 +89,7 @@ def update_application(
         record_event(
             db, "status_changed", at=at, actor=actor, application_id=app.id, old=app.status, new=status, note=note
         )
+    index_application(db, app.id)
     return replace(app, status=status, fields=fields, problems=problems, eligibility=eligibility, updated_at=at)
 
 

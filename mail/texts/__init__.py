@@ -62,6 +62,10 @@ class Texts:
     list_separator: str
     footer: str
     choices: Mapping[str, str]  # form choice code -> readable words
+    # A review decision (mail.compose.compose_status_update): review status -> what it means for the
+    # applicant, and the subject when the application's thread had none.
+    status_updates: Mapping[str, str]
+    status_subject: str
 
 
 def resolve_language(language: str | None) -> str:

@@ -116,4 +116,27 @@ TEXTS = Texts(
         "new": "new project",
         "ongoing": "existing project underway",
     },
+    # Review decisions: what the call says of selection, and no more (no amounts, no dates).
+    status_updates={
+        "under_review": (
+            f"Your application to the {PROGRAM} is now under review. To review and select target "
+            "projects, MOLIT sets up a public-private review committee. We will write to you again "
+            "when a decision has been made."
+        ),
+        "selected": (
+            f"We are pleased to inform you that your project has been selected under the {PROGRAM}. "
+            "Projects selected under the program are eligible for financial and technical support for "
+            "project development, as well as training opportunities in Korea. The K-City Network team "
+            "will contact you about the next steps."
+        ),
+        "not_selected": (
+            f"Thank you for your application to the {PROGRAM}. After review, we regret to inform you "
+            "that your project has not been selected."
+        ),
+        "withdrawn": (
+            f"Your application to the {PROGRAM} has been withdrawn and will not be reviewed further. "
+            "If you did not ask for this, please reply to this email."
+        ),
+    },
+    status_subject="Update on your K-City Network application",
 )

@@ -116,4 +116,27 @@ TEXTS = Texts(
         "new": "proyecto nuevo",
         "ongoing": "proyecto en curso",
     },
+    # Decisiones de evaluación: lo que la convocatoria dice de la selección, y nada más.
+    status_updates={
+        "under_review": (
+            f"Su solicitud al {PROGRAM} se encuentra ahora en evaluación. Para evaluar y seleccionar "
+            "los proyectos, el MOLIT conforma un comité de evaluación público-privado. Le escribiremos "
+            "de nuevo cuando se haya tomado una decisión."
+        ),
+        "selected": (
+            f"Nos complace informarle de que su proyecto ha sido seleccionado en el marco del {PROGRAM}. "
+            "Los proyectos seleccionados podrán recibir apoyo financiero y técnico para el desarrollo del "
+            "proyecto, así como oportunidades de capacitación en Corea. El equipo de K-City Network se "
+            "pondrá en contacto con usted para informarle de los próximos pasos."
+        ),
+        "not_selected": (
+            f"Le agradecemos su solicitud al {PROGRAM}. Tras la evaluación, lamentamos informarle de "
+            "que su proyecto no ha sido seleccionado."
+        ),
+        "withdrawn": (
+            f"Su solicitud al {PROGRAM} ha sido retirada y no seguirá evaluándose. "
+            "Si usted no lo ha pedido, le rogamos responder a este correo."
+        ),
+    },
+    status_subject="Novedades sobre su solicitud a K-City Network",
 )

@@ -126,4 +126,27 @@ TEXTS = Texts(
         "new": "nouveau projet",
         "ongoing": "projet déjà en cours",
     },
+    # Décisions d'examen : ce que l'appel dit de la sélection, et rien de plus.
+    status_updates={
+        "under_review": (
+            f"Votre candidature au {PROGRAM} est désormais en cours d'examen. Pour examiner et "
+            "sélectionner les projets, le MOLIT met en place un comité d'évaluation public-privé. "
+            "Nous vous écrirons de nouveau lorsqu'une décision aura été prise."
+        ),
+        "selected": (
+            f"Nous avons le plaisir de vous informer que votre projet a été retenu dans le cadre du {PROGRAM}. "
+            "Les projets retenus peuvent bénéficier d'un appui financier et technique pour le développement "
+            "du projet, ainsi que de possibilités de formation en Corée. L'équipe K-City Network prendra "
+            "contact avec vous au sujet des prochaines étapes."
+        ),
+        "not_selected": (
+            f"Nous vous remercions de votre candidature au {PROGRAM}. À l'issue de l'examen, nous avons "
+            "le regret de vous informer que votre projet n'a pas été retenu."
+        ),
+        "withdrawn": (
+            f"Votre candidature au {PROGRAM} a été retirée et ne sera plus examinée. "
+            "Si vous n'en avez pas fait la demande, nous vous prions de répondre à ce courriel."
+        ),
+    },
+    status_subject="Suivi de votre candidature à K-City Network",
 )
