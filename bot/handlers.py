@@ -11,6 +11,7 @@ resumes the questionnaire at the same step.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from telegram.ext import (
 from bot.links import LinkSigner
 from bot.persistence import SQLitePersistence
 from bot.render import escape, keyboard, split_text, status_name, status_text
+from bot.staff import STAFF_COMMANDS, StaffCommands
+from bot.updates import PerChatOrder
 from rules.conversation import COMMANDS, STATUS_ACTION, Conversation, Say, Turn
 from rules.form import LANGUAGES
 from rules.phrases import phrase
@@ -59,6 +62,7 @@ class DeskBot:
         links: LinkSigner,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         notify_seconds: float = 5.0,
+        staff: StaffCommands | None = None,
     ) -> None:
         self.conversation = conversation
         self.db = db
@@ -66,6 +70,7 @@ class DeskBot:
         self.links = links
         self.clock = clock
         self.notify_seconds = notify_seconds
+        self.staff = staff
 
     def build(
         self,
@@ -82,11 +87,14 @@ class DeskBot:
             .base_url(base_url)
             .base_file_url(base_url.replace("/bot", "/file/bot"))
             .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+            .concurrent_updates(PerChatOrder())
             .persistence(SQLitePersistence(self.db, self.writer, update_interval=persistence_interval))
             .build()
         )
         application.add_handler(CommandHandler("start", self.on_start))
         application.add_handler(CommandHandler("status", self.on_status))
+        if self.staff is not None:
+            self.staff.install(application)
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
         application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
@@ -115,6 +123,8 @@ class DeskBot:
         state = self._state(update, context)
         word, _, argument = update.effective_message.text.partition(" ")
         name = word[1:].split("@", 1)[0].lower()
+        if self.staff is not None and name in STAFF_COMMANDS:
+            await self.staff.refused(update, name)  # staff get there first; anyone else is told it does not exist
         await self._send_turn(update, context, self.conversation.command(state, name, argument, self.clock()))
         await self._persist(update, context)
 
@@ -123,11 +133,16 @@ class DeskBot:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await query.answer()
-        state = self._state(update, context)
-        turn = self.conversation.button(state, query.data or "", self.clock())
-        await self._send_turn(update, context, turn)
-        await self._persist(update, context)
+        # Telegram shows a spinner on the button until it is answered; answering alongside
+        # the reply saves a round trip before the reply.
+        answered = asyncio.create_task(query.answer())
+        try:
+            state = self._state(update, context)
+            turn = self.conversation.button(state, query.data or "", self.clock())
+            await self._send_turn(update, context, turn)
+            await self._persist(update, context)
+        finally:
+            await answered
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         state = self._state(update, context)

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from telegram.ext import AIORateLimiter
 
 from bot.handlers import DeskBot
 from helpers import COMPLETE_FORM_EN, email_bytes
@@ -500,3 +499,21 @@ async def test_webhook_mode_takes_updates_from_telegram_and_refuses_forged_calls
         await asyncio.wait_for(service, 10)
         desk.close()
     assert not [c for c in bot_api.calls_to("getUpdates") if c["status"] == 200]
+
+
+async def test_chats_are_served_side_by_side_but_each_chat_in_order(bot, bot_api):
+    bot_api.set_latency(1.0, "sendMessage")  # every reply takes Telegram a second
+    first, second = Chat(bot_api, 1201), Chat(bot_api, 1202)
+    bot_api.user_sends(first.id, "/check")
+    bot_api.user_sends(first.id, "/deadline")
+    bot_api.user_sends(second.id, "/deadline")
+    await bot_api.wait_for_messages(first.id, 2, timeout=10)
+    await bot_api.wait_for_messages(second.id, 1, timeout=10)
+    sends = {str(c["params"]["chat_id"]): [] for c in bot_api.calls_to("sendMessage")}
+    for call in bot_api.calls_to("sendMessage"):
+        sends[str(call["params"]["chat_id"])].append(call["time"])
+    # The second chat did not wait for the first chat's replies to come back ...
+    assert sends["1202"][0] - sends["1201"][0] < 0.5
+    # ... while the first chat's two updates were handled one after the other, in the order sent.
+    assert sends["1201"][1] - sends["1201"][0] >= 1.0
+    assert [m["text"][:5] for m in bot_api.messages(first.id)] == ["(1/7)", "The c"]
