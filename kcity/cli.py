@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -231,6 +231,88 @@ def revoke_links_command(ctx: click.Context, reference: str) -> None:
     click.echo(f"{reference}: earlier Telegram links no longer work (link generation {epoch}).")
 
 
+@main.command("digest")
+@click.option("--date", "day", default=None, metavar="YYYY-MM-DD",
+              help="The digest day (default: today in the digest's time zone, DIGEST_TIMEZONE).")
+@click.option("--send", is_flag=True,
+              help="Send it: email to STAFF_EMAILS through the outbox, Telegram to STAFF_TELEGRAM_CHATS; "
+                   "recipients who had it already are skipped.")
+@click.pass_context
+def digest_command(ctx: click.Context, day: str | None, send: bool) -> None:
+    """Print the staff digest for a day, or send it (--send)."""
+    from kcity.digest import build_digest, digest_text, scheduled_instant
+    from store.db import open_store
+
+    settings = _settings(ctx)
+    now = datetime.now(timezone.utc)
+    zone = ZoneInfo(settings.digest_timezone)
+    try:
+        the_day = date.fromisoformat(day) if day else now.astimezone(zone).date()
+    except ValueError:
+        raise click.BadParameter(f"{day!r} is not a date like 2020-03-20", param_hint="--date") from None
+    if not send:
+        db = open_store(settings.db_path)
+        try:
+            d = build_digest(db, day=the_day, timezone=settings.digest_timezone, now=now,
+                             digest_time=settings.digest_time)
+        finally:
+            db.conn.close()
+        click.echo(digest_text(d), nl=False)
+        return
+    due_at = scheduled_instant(the_day, settings.digest_time, settings.digest_timezone)
+    if due_at > now:
+        raise click.ClickException(
+            f"the digest for {the_day} is due at {due_at:%Y-%m-%d %H:%M} {due_at.tzname()}: sent now, it would "
+            f"leave out what comes before then (send --date {the_day - timedelta(days=1)}, or let the service send it)")
+    asyncio.run(_send_digest(settings, the_day, now))
+
+
+async def _send_digest(settings, the_day: date, now: datetime) -> None:
+    from kcity.delivery import deliver_due
+    from kcity.digest_schedule import bot_sender, deliver_digest
+    from kcity.service import Desk
+
+    if not settings.staff_emails and not settings.staff_telegram_chats:
+        raise click.ClickException("no recipients: set STAFF_EMAILS and/or STAFF_TELEGRAM_CHATS")
+    desk = Desk(settings)
+    try:
+        bot = None
+        if settings.telegram_bot_token and settings.staff_telegram_chats:
+            from telegram import Bot
+
+            bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_base_url,
+                      base_file_url=settings.telegram_base_url.replace("/bot", "/file/bot"))
+            await bot.initialize()
+        try:
+            report = await deliver_digest(desk.db, desk.writer, settings, the_day, now=now,
+                                          send_telegram=bot_sender(bot) if bot else None)
+        finally:
+            if bot is not None:
+                await bot.shutdown()
+        start, end = report.periods[the_day]
+        zone = ZoneInfo(settings.digest_timezone)
+        click.echo(f"Digest for {the_day}: {start.astimezone(zone):%Y-%m-%d %H:%M} to "
+                   f"{end.astimezone(zone):%Y-%m-%d %H:%M} ({settings.digest_timezone}).")
+        if settings.staff_emails:
+            click.echo("Email queued for: " + (", ".join(report.emails_queued) or "nobody new (all had it)"))
+            if report.emails_queued:
+                if settings.smtp_host or settings.outbox_dir:
+                    sent = await deliver_due(desk.db, desk.writer, desk.sender(), mail_from=settings.mail_from)
+                    click.echo(f"Outbox: {sent.sent} sent, {sent.retrying} to retry, {sent.failed} failed"
+                               + (f" ({sent.errors[0]})" if sent.errors else ""))
+                else:
+                    click.echo("Outbox: no SMTP_HOST or OUTBOX_DIR, so the emails wait in the outbox.")
+        if settings.staff_telegram_chats:
+            if bot is None:
+                click.echo("Telegram: no TELEGRAM_BOT_TOKEN configured, so the staff chats were not sent to.")
+            else:
+                click.echo("Telegram sent to: " + (", ".join(map(str, report.telegram_sent)) or "nobody new"))
+                for chat, error in report.telegram_failed.items():
+                    click.echo(f"Telegram failed for {chat}: {error}")
+    finally:
+        desk.close()
+
+
 @main.command("export-messages")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.pass_context
@@ -243,6 +325,90 @@ def export_messages(ctx: click.Context, folder: Path) -> None:
     db = open_store(settings.db_path)
     count = export_raw_messages(db, folder)
     click.echo(f"{count} messages written to {folder}")
+
+
+
+def _actor() -> str:
+    """Who ran a command that changes something, for the audit trail."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name to be had (some containers)
+        return "cli"
+
+
+@main.command("status")
+@click.argument("reference")
+@click.argument("status")
+@click.option("--note", default=None, metavar="TEXT", help="Why, for the audit trail (never sent to the applicant).")
+@click.pass_context
+def status_command(ctx: click.Context, reference: str, status: str, note: str | None) -> None:
+    """Set application REFERENCE's STATUS; the applicant is emailed of review decisions.
+
+    STATUS: under_review, selected, not_selected, withdrawn (the applicant is emailed, in
+    their language, on their thread, through the outbox), or an intake status set by hand:
+    incomplete, complete, ineligible, needs_review (not emailed). Bound Telegram chats are
+    told of every change by the bot.
+    """
+    from kcity.review import change_status
+    from mail.tokens import MessageIdSigner
+    from store.db import open_store
+
+    settings = _settings(ctx)
+    db = open_store(settings.db_path)
+    try:
+        result = change_status(
+            db, MessageIdSigner(settings.secret, settings.mail_domain), reference=reference, status=status,
+            actor=_actor(), note=note, at=datetime.now(timezone.utc).isoformat(), mail_from=settings.mail_from,
+            replies_per_hour=settings.replies_per_hour,
+        )
+    except LookupError:
+        raise click.ClickException(f"no application {reference.strip()}") from None
+    except ValueError as exc:
+        raise click.ClickException(_one_line(exc)) from None
+    click.echo(result.summary)
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
+              help="csv: a spreadsheet per table; json: an array of objects per table.")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("kcity-export"),
+              show_default=True, help="Folder to write into (created if needed; files in it are replaced).")
+@click.pass_context
+def export_command(ctx: click.Context, fmt: str, folder: Path) -> None:
+    """Export the whole store: applications, messages, replies, events, questions.
+
+    One file per table in --out: applications.<fmt>, messages.<fmt> (metadata: no raw
+    bytes; `kcity export-messages` writes those), replies.<fmt> (the outbox: subject and
+    text, no MIME), events.<fmt> (the audit trail), questions.<fmt>.
+
+    JSON: each file is an array of objects; fields, problems, eligibility and an
+    event's detail are nested JSON. CSV: UTF-8 with a header row; an application's
+    fields get a column each (applicant.country, ...), lists joined with ", "; text
+    a spreadsheet would run as a formula (starting with = + - @, tab or CR) is
+    prefixed with a ' so it stays text.
+    """
+    from store.db import open_store
+    from store.export import export_store
+
+    settings = _settings(ctx)
+    db = open_store(settings.db_path)
+    counts = export_store(db, folder, fmt)
+    click.echo(f"{len(counts)} files written to {folder}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+@main.command("reindex")
+@click.pass_context
+def reindex_command(ctx: click.Context) -> None:
+    """Rebuild the full-text index staff search with /find (for applications stored before it existed)."""
+    from store.db import open_store
+    from store.search import reindex_all
+
+    settings = _settings(ctx)
+    db = open_store(settings.db_path)
+    count = reindex_all(db)
+    click.echo(f"{count} applications indexed.")
 
 
 if __name__ == "__main__":

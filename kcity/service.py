@@ -13,18 +13,23 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from bot.handlers import DeskBot
+from bot.staff import DigestParts, StaffCommands
 from bot.links import LinkSigner
 from kcity.config import Settings
+from kcity.digest import build_digest, digest_chart_png, digest_csv, digest_parts
+from kcity.digest_schedule import bot_sender, run_digest_once
+from kcity.review import ChangeResult, change_status
 from kcity.intake import exit_with_parent, read_messages
 from kcity.delivery import DeliveryReport, FolderSender, deliver_due
 from kcity.pipeline import Outcome, Pipeline
@@ -38,6 +43,7 @@ from rules.conversation import Conversation
 from store.db import open_store, transaction
 from store.messages import archived_slots, quarantine_unfetched
 from store.outbox import recover_interrupted
+from store.review import ALL_STATUSES
 from store.telegram import link_epoch
 from store.writer import Writer
 
@@ -76,6 +82,7 @@ class Desk:
         self.writer = Writer()
         self.links = LinkSigner(settings.secret)
         self.bot_username: str | None = None  # learnt from Telegram when the bot starts
+        self.telegram_application = None  # the running bot, for the digest loop to send through
         # A process that parses while the store's thread works, started on first use.
         self._reader: ProcessPoolExecutor | None = None
         self._reader_broken = False
@@ -120,13 +127,34 @@ class Desk:
         return self.links.link(username, self.links.token(reference, epoch))
 
     def telegram_bot(self) -> DeskBot:
+        s = self.settings
+        staff = StaffCommands(
+            db=self.db, writer=self.writer, staff_ids=s.staff_telegram_ids, change_status=self._change_status,
+            digest_now=self._digest_now, statuses=ALL_STATUSES, clock=self.clock,
+        )
         return DeskBot(
-            conversation=Conversation(desk_address=self.settings.desk_address),
+            conversation=Conversation(desk_address=s.desk_address),
             db=self.db,
             writer=self.writer,
             links=self.links,
             clock=self.clock,
+            staff=staff,
         )
+
+    def _change_status(self, reference: str, status: str, *, actor: str, note: str | None) -> ChangeResult:
+        """A staff decision: recorded, and the applicant told (runs on the store's thread)."""
+        return change_status(
+            self.db, self.pipeline.signer, reference=reference, status=status, actor=actor, note=note,
+            at=self.clock().isoformat(), mail_from=self.settings.mail_from,
+            replies_per_hour=self.settings.replies_per_hour,
+        )
+
+    def _digest_now(self, now: datetime) -> DigestParts:
+        """/digest: the last 24 hours up to now, not recorded as the day's digest (runs on the store's thread)."""
+        s = self.settings
+        d = build_digest(self.db, day=now.astimezone(ZoneInfo(s.digest_timezone)).date(), timezone=s.digest_timezone,
+                         now=now, period_start=now - timedelta(days=1), period_end=now, digest_time=s.digest_time)
+        return digest_parts(d, png=digest_chart_png(d), csv=digest_csv(self.db))
 
     def sender(self):
         s = self.settings
@@ -320,6 +348,8 @@ async def run(desk: Desk, stop: asyncio.Event | None = None) -> None:
         tasks.append(asyncio.create_task(_maildir_loop(desk, stop)))
     # The bot ends itself when ``stop`` is set: cancelling it mid-shutdown would leave
     # its connections open and its last state unsaved.
+    if desk.settings.staff_emails or desk.settings.staff_telegram_chats:
+        tasks.append(asyncio.create_task(_digest_loop(desk, stop)))
     graceful = [asyncio.create_task(_telegram_loop(desk, stop))] if desk.settings.telegram_bot_token else []
     await stop.wait()
     log.info("stopping")
@@ -383,8 +413,10 @@ async def _telegram_loop(desk: Desk, stop: asyncio.Event) -> None:
                 else:
                     await application.updater.start_polling()
                 log.info("Telegram bot @%s running", desk.bot_username)
+                desk.telegram_application = application
                 backoff.reset()
                 await stop.wait()
+                desk.telegram_application = None
                 await application.updater.stop()
                 await application.stop()
         except asyncio.CancelledError:
@@ -393,6 +425,21 @@ async def _telegram_loop(desk: Desk, stop: asyncio.Event) -> None:
             delay = backoff.next_delay()
             log.warning("Telegram bot: %s; restarting in %.0f s", " ".join(str(exc).split()), delay)
             await _sleep_unless(stop, delay)
+
+
+async def _digest_loop(desk: Desk, stop: asyncio.Event) -> None:
+    """Each minute: is a digest due? ``run_digest_once`` records what went where, so a restart
+    neither repeats nor skips one, and a gap while the service was down becomes one catch-up digest."""
+    while not stop.is_set():
+        application = desk.telegram_application
+        send = bot_sender(application.bot) if application is not None and application.running else None
+        try:
+            report = await run_digest_once(desk.db, desk.writer, desk.settings, now=desk.clock(), send_telegram=send)
+            if report.built:
+                log.info("digest built for %s", ", ".join(str(day) for day in report.built))
+        except Exception:
+            log.exception("the daily digest failed; trying again in a minute")
+        await _sleep_unless(stop, 60)
 
 
 async def _maildir_loop(desk: Desk, stop: asyncio.Event) -> None:

@@ -1,0 +1,510 @@
+"""Benchmark: the Telegram bot's throughput and its reply latency, against the Bot API emulator, in one run.
+
+    /tmp/kvenv/bin/python bench/bot.py [--updates N] [--users U] [--messages M]
+
+Everything is real but Telegram: ``DeskBot`` with its handlers, the Conversation,
+the SQLite store (a temp dir) behind its Writer thread, the LinkSigner and the
+persistence, talking HTTP to the Bot API emulator of ``tests/botapi.py``
+(started in this process, on this event loop, so its own work is in every
+figure below; the baseline carries the same cost).
+
+- Throughput: N updates from U users (each user in turn, round robin) go
+  through ``Update.de_json`` and ``await application.process_update(...)``, one
+  after another as PTB's update loop runs them (concurrent_updates off): /start,
+  menu buttons, the whole guided check (with a question in the middle of it),
+  free questions in the four languages from ``tests/questions.yaml``, /deadline,
+  /help. Replies are really sent to the emulator and every chat's state is
+  written to the store after each update. The time counted is de_json plus
+  process_update; driving the users (reading what the bot sent, to press its
+  buttons) is outside it. The bot is built with ``AIORateLimiter(0, group 0)``:
+  the default limiter holds sending to Telegram's 30 messages/s, which would
+  measure the limiter. A short run with the default limiter shows that cap, and
+  a baseline replays the same updates through a bare PTB Application (one
+  handler, one fixed reply per update) against the same emulator: PTB + HTTP
+  alone, to set the bot's own work against.
+- Latency: the bot as ``kcity run`` starts it (default rate limiter, long
+  polling with poll_interval=0), one user at a time sends a message or presses
+  a button and waits for the reply: /deadline, free questions, /start, menu
+  buttons, steps of the check. Measured from queueing the update in the
+  emulator to the reply's request reaching it; paced to stay under the
+  limiter's 30 messages/s (as real traffic does), then once more unpaced
+  without a limiter.
+
+The clock is fixed in the 2020 call's open window (as in tests/test_bot.py), so
+deadlines count days and the check ends in a verdict on an open call.
+Targets (2 cores): 2,000+ updates/s through process_update; p99 under 50 ms
+from a user's message to the bot's reply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import logging
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # as the tests: PTB warns on int retry_after otherwise
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+import telegram
+import yaml
+from botapi import BotAPIEmulator
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder, TypeHandler
+
+from bot.handlers import DeskBot
+from bot.links import LinkSigner
+from rules.conversation import Conversation
+from store.db import open_store
+from store.writer import Writer
+
+IN_WINDOW = datetime(2020, 3, 1, 3, tzinfo=UTC)  # the 2020 call is open, 19 days left
+DESK = "apply@desk.example"
+SECRET = b"bench-secret-for-links"
+LANGS = ("en", "ko", "es", "fr")
+FIRST_CHAT = 10_000
+CHECK = {  # the country and the amount, as a user writes them in each language (tests/test_bot.py)
+    "en": ("Peru", "2 billion won"),
+    "ko": ("페루", "20억 원"),
+    "es": ("Perú", "2.000 millones de wones"),
+    "fr": ("Pérou", "2 milliards de wons"),
+}
+REPLY_METHODS = ("sendMessage", "sendDocument", "editMessageText")
+
+
+def unlimited() -> AIORateLimiter:
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+
+
+def load_questions() -> dict[str, list[str]]:
+    items = yaml.safe_load((REPO / "tests" / "questions.yaml").read_text(encoding="utf-8"))
+    return {lang: [i["q"] for i in items if i["lang"] == lang] for lang in LANGS}
+
+
+# The users ------------------------------------------------------------------------------
+
+def throughput_script(lang: str, q1: str, q2: str) -> list[tuple[str, str]]:
+    """One round of a user's conversation: 18 updates, about half of them button presses."""
+    country, amount = CHECK[lang]
+    return [
+        ("send", "/start"),
+        ("press", "menu:check"),
+        ("press", "pick:organization_type:local_government"),
+        ("send", q1),  # a question in the middle of the check: the answer, then the question again
+        ("send", country),
+        ("press", "pick:category:smart_solution"),
+        ("press", "toggle:sectors:transportation"),  # edits the question in place
+        ("press", "done:sectors"),
+        ("press", "toggle:support:master_plan"),
+        ("press", "toggle:support:training"),
+        ("press", "done:support"),
+        ("press", "pick:status:new"),
+        ("send", amount),  # the verdict
+        ("press", "menu:home"),
+        ("press", "menu:dates"),
+        ("send", "/deadline"),
+        ("send", q2),
+        ("send", "/help"),
+    ]
+
+
+def latency_script(lang: str, q1: str, q2: str) -> list[tuple[str, str]]:
+    """One round for the latency run: every step gets a new message back (no edits)."""
+    country, _ = CHECK[lang]
+    return [
+        ("send", "/start"),
+        ("send", q1),
+        ("press", "menu:check"),
+        ("press", "pick:organization_type:local_government"),
+        ("send", country),
+        ("press", "pick:category:smart_solution"),
+        ("press", "menu:home"),
+        ("press", "menu:dates"),
+        ("send", "/deadline"),
+        ("send", "/start"),
+        ("send", q2),
+    ]
+
+
+class User:
+    """One Telegram user in a private chat, working through rounds of a script."""
+
+    def __init__(self, api: BotAPIEmulator, chat_id: int, lang: str, questions: list[str], script) -> None:
+        self.api, self.id, self.lang = api, chat_id, lang
+        self.questions, self.script = questions, script
+        self.asked = chat_id  # where in the language's questions this user starts
+        self.todo: list[tuple[str, str]] = []
+        self.buttons: dict[str, int] = {}  # callback data -> id of the newest message offering it
+        api.add_private_chat(chat_id, language_code=lang)
+
+    def next_action(self) -> tuple[str, str]:
+        if not self.todo:
+            q1 = self.questions[self.asked % len(self.questions)]
+            q2 = self.questions[(self.asked + 1) % len(self.questions)]
+            self.asked += 2
+            self.todo = self.script(self.lang, q1, q2)
+        return self.todo.pop(0)
+
+    def act(self, action: tuple[str, str]) -> None:
+        """Queue the update in the emulator, as the user's client would."""
+        kind, value = action
+        if kind == "send":
+            self.api.user_sends(self.id, value, language_code=self.lang)
+        else:
+            message_id = self.buttons.get(value)
+            if message_id is None:
+                raise SystemExit(f"bench script out of step: chat {self.id} has no button {value!r}")
+            self.api.user_presses(self.id, message_id, value)
+
+    def saw(self, messages: list[dict]) -> int:
+        for message in messages:
+            markup = message.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if "callback_data" in button:
+                        self.buttons[button["callback_data"]] = message["message_id"]
+        return len(messages)
+
+
+def make_users(api, count: int, questions: dict[str, list[str]], script, first: int = FIRST_CHAT) -> list[User]:
+    return [User(api, first + i, LANGS[i % len(LANGS)], questions[LANGS[i % len(LANGS)]], script)
+            for i in range(count)]
+
+
+async def emulator(count_time: bool = False) -> BotAPIEmulator:
+    """A started emulator; with ``count_time`` its ``handler_seconds`` adds up the time in its request handlers."""
+    api = BotAPIEmulator()
+    api.handler_seconds = 0.0
+    if count_time:
+        dispatch = api._dispatch
+
+        async def timed(request):
+            began = time.perf_counter()
+            try:
+                return await dispatch(request)
+            finally:
+                api.handler_seconds += time.perf_counter() - began
+
+        api._dispatch = timed
+    return await api.start()
+
+
+def take_update(api: BotAPIEmulator) -> dict:
+    """The update the user's action just queued, taken off the emulator's queue (nobody polls in this phase)."""
+    return api._updates.pop()
+
+
+# Errors: any handler error makes the figures meaningless ------------------------------------
+
+class Count(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+ERRORS = Count()
+
+
+# Building ------------------------------------------------------------------------------------
+
+class Desk:
+    """A DeskBot on a fresh store in ``folder``, built against ``api``."""
+
+    def __init__(self, conversation: Conversation, folder: Path, name: str) -> None:
+        self.db = open_store(folder / f"{name}.db")
+        self.writer = Writer()
+        self.desk_bot = DeskBot(conversation=conversation, db=self.db, writer=self.writer,
+                                links=LinkSigner(SECRET), clock=lambda: IN_WINDOW)
+        self.application = None
+
+    async def build(self, api: BotAPIEmulator, rate_limiter: AIORateLimiter | None):
+        self.application = self.desk_bot.build(api.token, base_url=api.base_url, rate_limiter=rate_limiter)
+        await self.application.initialize()
+        await self.desk_bot.prepare(self.application)
+        return self.application
+
+    async def close(self) -> None:
+        if self.application is not None:
+            if self.application.running:
+                await self.application.stop()
+            await self.application.shutdown()
+        self.writer.close()
+        self.db.close()
+
+
+# Throughput ------------------------------------------------------------------------------------
+
+async def feed(application, api, users: list[User], count: int, record: list[dict] | None = None) -> dict:
+    """``count`` updates, user after user; returns the seconds inside de_json + process_update and more."""
+    bot = application.bot
+    inside = 0.0
+    per_update: list[float] = []
+    replies = 0
+    calls_before = len(api.calls)
+    wall = time.perf_counter()
+    for n in range(count):
+        user = users[n % len(users)]
+        user.act(user.next_action())
+        raw = take_update(api)
+        if record is not None:
+            record.append(raw)
+        began = time.perf_counter()
+        await application.process_update(Update.de_json(raw, bot))
+        took = time.perf_counter() - began
+        inside += took
+        per_update.append(took)
+        replies += user.saw(api.new_messages(user.id))
+    wall = time.perf_counter() - wall
+    return {"seconds": inside, "wall": wall, "per_update": per_update, "replies": replies,
+            "calls": len(api.calls) - calls_before}
+
+
+async def replay(application, raws: list[dict]) -> float:
+    bot = application.bot
+    inside = 0.0
+    for raw in raws:
+        began = time.perf_counter()
+        await application.process_update(Update.de_json(raw, bot))
+        inside += time.perf_counter() - began
+    return inside
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def throughput(conversation, questions, folder: Path, n: int, users: int, limited: int, warmup: int) -> None:
+    print(f"\nthroughput: {n:,} updates from {users} users through Application.process_update"
+          f" (de_json + process_update timed; sequential, as PTB runs them)")
+
+    # The bot, rate limiter off --------------------------------------------------------------
+    api = await emulator(count_time=True)
+    desk = Desk(conversation, folder, "throughput")
+    raws: list[dict] = []
+    try:
+        application = await desk.build(api, unlimited())
+        # Warm up on other users (first calls compile regexes, open connections...); not counted.
+        await feed(application, api, make_users(api, 8, questions, throughput_script, first=1), warmup)
+        api.handler_seconds = 0.0
+        result = await feed(application, api, make_users(api, users, questions, throughput_script), n, raws)
+        rows = desk.db.execute("SELECT count(*) FROM bot_persistence WHERE kind = 'chat_data'").fetchone()[0]
+        asked = desk.db.execute("SELECT count(*) FROM questions").fetchone()[0]
+        bot_emulator_seconds = api.handler_seconds
+    finally:
+        await desk.close()
+        await api.stop()
+    check_clean(api)
+    rate = n / result["seconds"]
+    kinds = {"message": 0, "callback_query": 0}
+    for raw in raws:
+        kinds["message" if "message" in raw else "callback_query"] += 1
+    print(f"  the bot, AIORateLimiter(overall_max_rate=0, group_max_rate=0): {rate:,.0f} updates/s"
+          f" ({result['seconds']:.2f} s; {ms(result['seconds'] / n)} per update;"
+          f" median {ms(statistics.median(result['per_update']))}, p99 {ms(pct(result['per_update'], 0.99))},"
+          f" max {ms(max(result['per_update']))}) (target 2,000+)")
+    print(f"    updates: {kinds['message']:,} messages, {kinds['callback_query']:,} button presses;"
+          f" {result['replies']:,} messages sent, {result['calls']:,} Bot API calls"
+          f" ({result['calls'] / n:.2f} per update); {rows} chats' state and {asked:,} questions in the store;"
+          f" with the driving of the users {n / result['wall']:,.0f} updates/s")
+    print(f"    of the time, the emulator's request handlers (reading, validating, recording each call; not aiohttp's"
+          f" HTTP parsing): {ms(bot_emulator_seconds / n)} per update; without them {n / (result['seconds'] - bot_emulator_seconds):,.0f} updates/s")
+
+    # The baseline: bare PTB, one fixed reply per update, same updates, same emulator ------------
+    api = await emulator(count_time=True)
+    for chat_id in sorted({(r.get("message") or r.get("callback_query"))["from"]["id"] for r in raws} | {1}):
+        api.add_private_chat(chat_id)
+    bare = ApplicationBuilder().token(api.token).base_url(api.base_url).rate_limiter(unlimited()).build()
+
+    async def fixed_reply(update: Update, context) -> None:
+        await context.bot.send_message(update.effective_chat.id, "Thank you.")
+
+    bare.add_handler(TypeHandler(Update, fixed_reply))
+    try:
+        await bare.initialize()
+        await replay(bare, raws[:warmup])
+        base_calls = len(api.calls)
+        api.handler_seconds = 0.0
+        base_seconds = await replay(bare, raws)
+        base_calls = len(api.calls) - base_calls
+        base_emulator_seconds = api.handler_seconds
+    finally:
+        await bare.shutdown()
+        await api.stop()
+    check_clean(api)
+    base_rate = n / base_seconds
+    print(f"  baseline, a bare PTB Application (one handler, one fixed sendMessage per update), same updates:"
+          f" {base_rate:,.0f} updates/s ({ms(base_seconds / n)} per update, {base_calls / n:.2f} Bot API calls"
+          f" per update; emulator handlers {ms(base_emulator_seconds / n)} of it)")
+    print(f"    the bot costs {ms(result['seconds'] / n - base_seconds / n)} more per update than the baseline"
+          f" (its {result['calls'] / n - base_calls / n:.2f} more Bot API calls per update, its larger messages"
+          f" with keyboards, its handlers and store): it runs at {rate / base_rate:.0%} of the baseline's rate")
+
+    # The bot as built for production: the default AIORateLimiter --------------------------------
+    api = await emulator()
+    desk = Desk(conversation, folder, "limited")
+    try:
+        application = await desk.build(api, None)
+        limited_result = await feed(application, api, make_users(api, users, questions, throughput_script), limited)
+    finally:
+        await desk.close()
+        await api.stop()
+    check_clean(api)
+    print(f"  the bot with its default AIORateLimiter (30 messages/s overall, Telegram's limit), {limited:,} updates:"
+          f" {limited / limited_result['seconds']:,.0f} updates/s"
+          f" ({limited_result['replies'] / limited_result['seconds']:,.1f} messages sent/s): the cap, not the bot")
+
+
+# Latency ----------------------------------------------------------------------------------------
+
+async def exchanges(api, users: list[User], count: int, pace: float, processed: dict[int, asyncio.Future]) -> list[float]:
+    """One user at a time: act, wait for the reply; seconds from queueing to the reply's request arriving."""
+    loop = asyncio.get_running_loop()
+    latencies = []
+    for n in range(count):
+        user = users[n % len(users)]
+        action = user.next_action()
+        began = time.monotonic()
+        calls_before = len(api.calls)
+        user.act(action)
+        update_id = api.pending_updates[-1]["update_id"]
+        done = processed[update_id] = loop.create_future()
+        first = await api.wait_for_messages(user.id, 1, timeout=10)
+        arrived = next(c["time"] for c in api.calls[calls_before:]
+                       if c["method"] in REPLY_METHODS and c["status"] == 200
+                       and str(c["params"].get("chat_id")) == str(user.id))
+        latencies.append(arrived - began)
+        await asyncio.wait_for(done, 10)  # the handlers are through (an answer may be followed by a question)
+        del processed[update_id]
+        user.saw(first + api.new_messages(user.id))
+        if pace:
+            await asyncio.sleep(max(0.0, pace - (time.monotonic() - began)))
+    return latencies
+
+
+async def latency(conversation, questions, folder: Path, count: int, users: int, pace: float, name: str,
+                  rate_limiter) -> list[float]:
+    api = await emulator()
+    desk = Desk(conversation, folder, name)
+    processed: dict[int, asyncio.Future] = {}
+
+    async def mark(update: Update, context) -> None:  # after the bot's handlers, in a later group
+        waiting = processed.get(update.update_id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+
+    try:
+        application = await desk.build(api, rate_limiter)
+        application.add_handler(TypeHandler(Update, mark), group=99)
+        await application.start()
+        await application.updater.start_polling(poll_interval=0, timeout=10)
+        try:
+            warm = make_users(api, 4, questions, latency_script, first=1)
+            await exchanges(api, warm, 20, 0, processed)  # not counted
+            return await exchanges(api, make_users(api, users, questions, latency_script), count, pace, processed)
+        finally:
+            await application.updater.stop()
+    finally:
+        await desk.close()
+        await api.stop()
+        check_clean(api)
+
+
+def show_latency(label: str, values: list[float]) -> None:
+    print(f"  {label}: median {values and statistics.median(values) * 1000:.1f} ms,"
+          f" p90 {pct(values, 0.90) * 1000:.1f} ms, p99 {pct(values, 0.99) * 1000:.1f} ms,"
+          f" max {max(values) * 1000:.1f} ms over {len(values)} messages (target p99 under 50 ms)")
+
+
+# Checks and the header --------------------------------------------------------------------------
+
+def check_clean(api: BotAPIEmulator) -> None:
+    if api.internal_errors:
+        raise SystemExit("the emulator failed:\n" + "\n".join(api.internal_errors[:3]))
+    if ERRORS.records:
+        first = ERRORS.records[0]
+        raise SystemExit(f"{len(ERRORS.records)} error(s) logged, the figures mean nothing; first:"
+                         f" {first.getMessage()} {first.exc_info[1] if first.exc_info else ''}")
+    # A long poll that PTB gave up on (stopping, it confirms the offset with a last getUpdates) is answered
+    # 409 by the emulator, as by Telegram: not a failure of the bot.
+    failed = [c for c in api.calls if c["status"] != 200 and not (c["method"] == "getUpdates" and c["status"] == 409)]
+    if failed:
+        raise SystemExit(f"{len(failed)} Bot API call(s) failed; first: {failed[0]['method']} {failed[0]['response']}")
+
+
+def header() -> None:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"machine: {os.cpu_count()} cores ({usable} usable by this process) {model}; {platform.platform()}")
+    import httpcore
+    import httpx
+
+    print(f"Python {platform.python_version()}, python-telegram-bot {telegram.__version__},"
+          f" httpx {httpx.__version__}, httpcore {httpcore.__version__}")
+    if importlib.util.find_spec("sniffio") is None:
+        print(f"note: sniffio is not installed, so httpcore {httpcore.__version__} tries to import it afresh, and fails,"
+              " several times per HTTP request (encode/httpcore#1103): a large part of every HTTP call below")
+
+
+async def main_async(args) -> None:
+    header()
+    began = time.perf_counter()
+    conversation = Conversation(desk_address=DESK)
+    print(f"conversation (rounds and knowledge base) loaded in {(time.perf_counter() - began) * 1000:.0f} ms")
+    questions = load_questions()
+    folder = Path(tempfile.mkdtemp(prefix="kcity-bench-bot-"))
+    try:
+        await throughput(conversation, questions, folder, args.updates, args.users, args.limited, args.warmup)
+        print(f"\nlatency: one user at a time ({args.users} users in turn) sends a message or presses a button and"
+              f" waits for the reply; from queueing the update in the emulator to the reply reaching it")
+        paced = await latency(conversation, questions, folder, args.messages, args.users, args.pace, "latency", None)
+        show_latency(f"as run in production (default AIORateLimiter, long polling), one every {args.pace * 1000:.0f} ms",
+                     paced)
+        unpaced = await latency(conversation, questions, folder, args.messages, args.users, 0.0, "latency_unpaced",
+                                unlimited())
+        show_latency("back to back, no rate limiter", unpaced)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--updates", type=int, default=3000, help="updates for the throughput figure")
+    parser.add_argument("--users", type=int, default=40, help="users sending them, in turn")
+    parser.add_argument("--limited", type=int, default=200, help="updates through the default rate limiter (150 or more: it lets the first 30 messages through at once)")
+    parser.add_argument("--warmup", type=int, default=200, help="updates first, not counted")
+    parser.add_argument("--messages", type=int, default=300, help="messages for the latency figures")
+    parser.add_argument("--pace", type=float, default=0.05,
+                        help="seconds from one message to the next in the production latency run (under 30/s)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().addHandler(ERRORS)
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()

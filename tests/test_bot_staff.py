@@ -1,0 +1,125 @@
+"""Staff on Telegram: the commands through the desk's real wiring (Desk.telegram_bot), polling the Bot API
+emulator; applications come in by email through the real pipeline."""
+
+from __future__ import annotations
+
+import email
+import logging
+from datetime import datetime, timezone
+from email import policy
+
+import pytest
+
+from helpers import COMPLETE_FORM_EN, INCOMPLETE_FORM_EN, email_bytes
+from kcity.config import load_settings
+from kcity.service import Desk
+
+STAFF = 4242
+STRANGER = 5151
+NOW = datetime(2020, 3, 10, 3, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+async def staff_desk(bot_api, tmp_path, monkeypatch):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    settings = load_settings({
+        "KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "KCITY_SECRET": "s3cret",
+        "MAIL_FROM": "K-City Network <desk@kcity.test>", "TELEGRAM_BOT_TOKEN": bot_api.token,
+        "TELEGRAM_BASE_URL": bot_api.base_url, "STAFF_TELEGRAM_IDS": str(STAFF),
+    }, env_file=None)
+    desk = Desk(settings, use_message_date=True, clock=lambda: NOW)
+    cusco = desk.pipeline.process(email_bytes(COMPLETE_FORM_EN, message_id="<a@cusco.gob.pe>"), source="test")
+    desk.pipeline.process(email_bytes(INCOMPLETE_FORM_EN, message_id="<b@x.example>",
+                                      sender="someone@dakar.sn"), source="test")
+    desk_bot = desk.telegram_bot()
+    application = desk_bot.build(bot_api.token, base_url=bot_api.base_url)
+    await application.initialize()
+    await desk_bot.prepare(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    desk.cusco = cusco.reference
+    yield desk
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+    desk.close()
+
+
+async def say(bot_api, chat_id: int, text: str, count: int = 1) -> list[dict]:
+    bot_api.user_sends(chat_id, text)
+    return await bot_api.wait_for_messages(chat_id, count, timeout=10)
+
+
+@pytest.mark.parametrize("command", ["/apps", "/app KCN-2020-0001", "/find cusco", "/setstatus KCN-2020-0001 selected",
+                                     "/unanswered", "/digest"])
+async def test_anyone_else_is_told_the_command_does_not_exist_and_the_attempt_is_kept(
+        staff_desk, bot_api, command, caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.staff"):
+        [reply] = await say(bot_api, STRANGER, command)
+    assert reply["text"] == "I do not know that command. /help lists the ones I know."
+    assert f"user {STRANGER} tried the staff command" in caplog.text
+    [event] = staff_desk.db.query("SELECT actor, detail FROM events WHERE kind = 'staff_command_refused'")
+    assert event["actor"] == f"telegram:{STRANGER}"
+    assert staff_desk.db.execute("SELECT status FROM applications WHERE reference = ?",
+                                 [staff_desk.cusco]).fetchone()[0] == "complete"
+
+
+async def test_apps_lists_recent_applications_with_totals(staff_desk, bot_api):
+    [reply] = await say(bot_api, STAFF, "/apps")
+    assert "All: complete 1, incomplete 1." in reply["text"]
+    assert f"{staff_desk.cusco} · complete · PE" in reply["text"]
+    [reply] = await say(bot_api, STAFF, "/apps incomplete")
+    assert staff_desk.cusco not in reply["text"] and "incomplete" in reply["text"]
+    [reply] = await say(bot_api, STAFF, "/apps maybe")
+    assert reply["text"].startswith("Unknown status maybe. Statuses:")
+
+
+async def test_app_shows_fields_missing_history_and_messages(staff_desk, bot_api):
+    [reply] = await say(bot_api, STAFF, f"/app {staff_desk.cusco.lower()}")
+    text = reply["text"]
+    assert text.startswith(f"{staff_desk.cusco}: complete")
+    assert "applicant.country: PE" in text and "1 messages." in text
+    assert "Missing or invalid: nothing." in text
+    assert "application_created by system" in text
+    [reply] = await say(bot_api, STAFF, "/app KCN-1999-0001")
+    assert reply["text"] == "No application KCN-1999-0001."
+
+
+async def test_find_searches_the_applications(staff_desk, bot_api):
+    [reply] = await say(bot_api, STAFF, "/find Cusco")
+    assert staff_desk.cusco in reply["text"]
+    [reply] = await say(bot_api, STAFF, '/find "nothing like this" AND *')
+    assert reply["text"].startswith("Nothing found for")
+
+
+async def test_setstatus_records_who_and_why_and_tells_the_applicant_once(staff_desk, bot_api):
+    [reply] = await say(bot_api, STAFF, f"/setstatus {staff_desk.cusco} selected strong municipal commitment")
+    assert "complete → selected" in reply["text"]
+    [event] = staff_desk.db.query("SELECT actor, detail FROM events WHERE kind = 'status_changed'")
+    assert event["actor"] == f"telegram:{STAFF}" and "strong municipal commitment" in event["detail"]
+    await say(bot_api, STAFF, f"/setstatus {staff_desk.cusco} selected")  # the same decision again
+    mails = [row for row in staff_desk.db.query("SELECT raw FROM outbox WHERE kind = 'status_update'")]
+    assert len(mails) == 1
+    letter = email.message_from_bytes(mails[0]["raw"], policy=policy.default)
+    assert letter["To"] == "ana.quispe@cusco.gob.pe" and staff_desk.cusco in letter["Subject"]
+    assert "strong municipal commitment" not in letter.get_content()  # the note is internal
+    [reply] = await say(bot_api, STAFF, f"/setstatus {staff_desk.cusco} approved")
+    assert "approved" in reply["text"] and "selected" in reply["text"]  # names the statuses there are
+
+
+async def test_unanswered_lists_what_the_desk_could_not_answer(staff_desk, bot_api):
+    await say(bot_api, STRANGER, "Will it rain in Seoul tomorrow?")
+    await say(bot_api, STRANGER, "will it rain in Seoul tomorrow?")
+    [reply] = await say(bot_api, STAFF, "/unanswered")
+    assert "2× will it rain in seoul tomorrow? (telegram)" in reply["text"]
+
+
+async def test_digest_on_demand_sends_the_message_the_chart_and_the_csv(staff_desk, bot_api):
+    bot_api.user_sends(STAFF, "/digest")
+    await bot_api.wait_until(lambda: any(m.get("document") for m in bot_api.messages(STAFF)), 15)
+    sent = bot_api.messages(STAFF)
+    assert "<" not in "".join(m.get("text") or "" for m in sent)  # HTML parsed: tags became entities
+    assert any(m.get("photo") for m in sent)
+    [document] = [m for m in sent if m.get("document")]
+    assert document["document"]["file_name"].endswith(".csv")
+    assert staff_desk.cusco in document["document"]["content"].decode("utf-8-sig")
