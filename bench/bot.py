@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import importlib.util
 import logging
 import os
@@ -63,6 +64,7 @@ import yaml
 from botapi import BotAPIEmulator
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, TypeHandler
+from telegram.request import BaseRequest
 
 from bot.handlers import DeskBot
 from bot.links import LinkSigner
@@ -249,6 +251,42 @@ class Desk:
 
 # Throughput ------------------------------------------------------------------------------------
 
+class InProcessTelegram(BaseRequest):
+    """Telegram's side answered in this process, without HTTP: what the bot's own work costs.
+
+    Enough of the Bot API for the bot's calls: a Message for what it sends or
+    edits, True for the rest."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._message_id = 0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None,
+                         connect_timeout=None, pool_timeout=None) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data is not None else {}
+        self.calls += 1
+        if name == "getMe":
+            result: object = {"id": 1, "is_bot": True, "first_name": "K-City", "username": "kcity_local_bot"}
+        elif name in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
+            self._message_id += 1
+            result = {"message_id": self._message_id, "date": 0, "text": str(params.get("text", "")),
+                      "chat": {"id": int(params.get("chat_id", 0)), "type": "private"}}
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
 async def feed(application, api, users: list[User], count: int, record: list[dict] | None = None) -> dict:
     """``count`` updates, user after user; returns the seconds inside de_json + process_update and more."""
     bot = application.bot
@@ -358,6 +396,37 @@ async def throughput(conversation, questions, folder: Path, n: int, users: int, 
     print(f"    the bot costs {ms(result['seconds'] / n - base_seconds / n)} more per update than the baseline"
           f" (its {result['calls'] / n - base_calls / n:.2f} more Bot API calls per update, its larger messages"
           f" with keyboards, its handlers and store): it runs at {rate / base_rate:.0%} of the baseline's rate")
+
+    # The same updates with Telegram answered in this process: the handlers' own cost, no HTTP ---------
+    inproc_folder = folder / "in-process"
+    inproc_folder.mkdir()
+    local = InProcessTelegram()
+    desk = Desk(conversation, inproc_folder, "in_process")
+    try:
+        application = desk.desk_bot.build("123:local", rate_limiter=unlimited(), request=local)
+        await application.initialize()
+        await desk.desk_bot.prepare(application)
+        desk.application = application
+        await replay(application, raws[:warmup])
+        local.calls = 0
+        local_seconds = await replay(application, raws)
+        local_calls = local.calls
+    finally:
+        await desk.close()
+    bare_local = InProcessTelegram()
+    bare = ApplicationBuilder().token("123:local").request(bare_local).rate_limiter(unlimited()).build()
+    bare.add_handler(TypeHandler(Update, fixed_reply))
+    try:
+        await bare.initialize()
+        await replay(bare, raws[:warmup])
+        bare_seconds = await replay(bare, raws)
+    finally:
+        await bare.shutdown()
+    print(f"  the bot with Telegram answered in-process (no HTTP; handlers, conversation, store, persistence,"
+          f" PTB's own processing): {n / local_seconds:,.0f} updates/s ({ms(local_seconds / n)} per update,"
+          f" {local_calls / n:.2f} Bot API calls per update) (target 2,000+)")
+    print(f"    baseline in-process, the bare PTB Application with one fixed reply: {n / bare_seconds:,.0f} updates/s"
+          f" ({ms(bare_seconds / n)} per update): PTB turning JSON into objects and back is most of the cost")
 
     # The bot as built for production: the default AIORateLimiter --------------------------------
     api = await emulator()

@@ -21,6 +21,7 @@ import sqlite_utils
 from telegram import BotCommand, InputFile, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
+from telegram.request import BaseRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -79,10 +80,16 @@ class DeskBot:
         base_url: str = "https://api.telegram.org/bot",
         rate_limiter: AIORateLimiter | None = None,
         persistence_interval: float = 1.0,
+        request: BaseRequest | None = None,
     ) -> Application:
-        """The PTB Application with every handler, our persistence and a rate limiter."""
+        """The PTB Application with every handler, our persistence and a rate limiter.
+
+        ``request`` replaces the HTTP client for the bot's calls (the benchmark answers them in-process)."""
+        builder = ApplicationBuilder()
+        if request is not None:
+            builder = builder.request(request)
         application = (
-            ApplicationBuilder()
+            builder
             .token(token)
             .base_url(base_url)
             .base_file_url(base_url.replace("/bot", "/file/bot"))
