@@ -282,7 +282,7 @@ async def test_commands_are_registered_in_each_language_and_help_and_the_readme_
     listed = [line.split(" ")[0][1:] for line in help_text["text"].splitlines() if line.startswith("/")]
     assert listed == list(COMMANDS)
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### The Telegram bot", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("### The Telegram bot", 1)[1].split("\n#", 1)[0]
     in_readme = [line.split("`/", 1)[1].split("`", 1)[0].split(" ")[0] for line in section.splitlines()
                  if line.startswith("| `/")]
     assert in_readme == list(COMMANDS)

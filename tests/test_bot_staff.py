@@ -123,3 +123,15 @@ async def test_digest_on_demand_sends_the_message_the_chart_and_the_csv(staff_de
     [document] = [m for m in sent if m.get("document")]
     assert document["document"]["file_name"].endswith(".csv")
     assert staff_desk.cusco in document["document"]["content"].decode("utf-8-sig")
+
+
+def test_the_readme_lists_the_staff_commands():
+    from pathlib import Path
+
+    from bot.staff import STAFF_COMMANDS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Staff", 1)[1].split("\n#", 1)[0]
+    listed = [line.split("`/", 1)[1].split("`", 1)[0].split(" ")[0] for line in section.splitlines()
+              if line.startswith("| `/")]
+    assert listed == list(STAFF_COMMANDS)
