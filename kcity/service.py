@@ -57,6 +57,8 @@ PROCESS_BATCH = 50
 MARK_DONE_EVERY = 100
 # How long the bot may take to finish its last updates and save its state on stop.
 GRACEFUL_STOP_SECONDS = 15
+# How long the first digest waits for the bot to come up (its chats are then served the same run).
+BOT_START_WAIT_SECONDS = 30
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Desk:
         self.links = LinkSigner(settings.secret)
         self.bot_username: str | None = None  # learnt from Telegram when the bot starts
         self.telegram_application = None  # the running bot, for the digest loop to send through
+        self.telegram_ready = asyncio.Event()
         # A process that parses while the store's thread works, started on first use.
         self._reader: ProcessPoolExecutor | None = None
         self._reader_broken = False
@@ -414,8 +417,10 @@ async def _telegram_loop(desk: Desk, stop: asyncio.Event) -> None:
                     await application.updater.start_polling()
                 log.info("Telegram bot @%s running", desk.bot_username)
                 desk.telegram_application = application
+                desk.telegram_ready.set()
                 backoff.reset()
                 await stop.wait()
+                desk.telegram_ready.clear()
                 desk.telegram_application = None
                 await application.updater.stop()
                 await application.stop()
@@ -430,6 +435,9 @@ async def _telegram_loop(desk: Desk, stop: asyncio.Event) -> None:
 async def _digest_loop(desk: Desk, stop: asyncio.Event) -> None:
     """Each minute: is a digest due? ``run_digest_once`` records what went where, so a restart
     neither repeats nor skips one, and a gap while the service was down becomes one catch-up digest."""
+    if desk.settings.telegram_bot_token and desk.settings.staff_telegram_chats:
+        # A digest built before the bot is up would reach the chats only the next day: give it a moment.
+        await _sleep_unless(desk.telegram_ready, BOT_START_WAIT_SECONDS)
     while not stop.is_set():
         application = desk.telegram_application
         send = bot_sender(application.bot) if application is not None and application.running else None

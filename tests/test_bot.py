@@ -517,3 +517,11 @@ async def test_chats_are_served_side_by_side_but_each_chat_in_order(bot, bot_api
     # ... while the first chat's two updates were handled one after the other, in the order sent.
     assert sends["1201"][1] - sends["1201"][0] >= 1.0
     assert [m["text"][:5] for m in bot_api.messages(first.id)] == ["(1/7)", "The c"]
+
+
+async def test_a_message_telegram_refuses_gets_a_plain_apology(bot, bot_api):
+    chat = Chat(bot_api, 1301)
+    bot_api.fail_next("sendMessage", 400, description="Bad Request: can't parse entities: unsupported start tag")
+    [apology] = await chat.send("/deadline")
+    assert apology["text"] == "Sorry, something went wrong on our side. Please try again in a moment."
+    assert "parse" not in apology["text"]

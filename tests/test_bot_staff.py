@@ -135,3 +135,42 @@ def test_the_readme_lists_the_staff_commands():
     listed = [line.split("`/", 1)[1].split("`", 1)[0].split(" ")[0] for line in section.splitlines()
               if line.startswith("| `/")]
     assert listed == list(STAFF_COMMANDS)
+
+
+async def test_kcity_run_sends_the_digest_to_every_staff_chat_and_address_even_if_one_chat_blocked_the_bot(
+        bot_api, smtp_server, tmp_path, monkeypatch):
+    import asyncio
+
+    from kcity.service import run
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    blocked, fine = 6001, 6002
+    for chat_id in (blocked, fine):
+        bot_api.add_private_chat(chat_id)
+    bot_api.user_blocks(blocked, notify=False)
+    settings = load_settings({
+        "KCITY_DB": str(tmp_path / "k.db"), "KCITY_SECRET": "s3cret", "MAIL_FROM": "K-City Network <desk@kcity.test>",
+        "SMTP_HOST": smtp_server.host, "SMTP_PORT": str(smtp_server.port), "SMTP_SECURITY": "none",
+        "TELEGRAM_BOT_TOKEN": bot_api.token, "TELEGRAM_BASE_URL": bot_api.base_url,
+        "STAFF_TELEGRAM_CHATS": f"{blocked},{fine}", "STAFF_EMAILS": "team@molit.example",
+    }, env_file=None)
+    desk = Desk(settings, use_message_date=True, clock=lambda: NOW)  # 12:00 in Seoul: today's digest is due
+    desk.pipeline.process(email_bytes(COMPLETE_FORM_EN), source="test")
+    stop = asyncio.Event()
+    service = asyncio.create_task(run(desk, stop))
+    try:
+        await bot_api.wait_until(lambda: any(m.get("document") for m in bot_api.messages(fine)), 20)
+        await bot_api.wait_until(lambda: any(b"team@molit.example" in m.data for m in smtp_server.received), 20)
+    finally:
+        stop.set()
+        await asyncio.wait_for(service, 20)
+    deliveries = {(r["channel"], r["recipient"]): r["state"]
+                  for r in desk.db.query("SELECT channel, recipient, state FROM digest_deliveries")}
+    desk.close()
+    assert deliveries[("telegram", str(fine))] == "sent"
+    assert deliveries[("telegram", str(blocked))] == "failed"
+    assert deliveries[("email", "team@molit.example")] == "queued"
+    digest_mail = next(m for m in smtp_server.received if "team@molit.example" in m.rcpt_tos)
+    letter = email.message_from_bytes(digest_mail.data, policy=policy.default)
+    assert letter.get_content_type() == "multipart/mixed"
+    assert {part.get_content_type() for part in letter.walk()} >= {"text/plain", "text/html", "image/png", "text/csv"}
