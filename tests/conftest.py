@@ -73,6 +73,22 @@ def smtp_tls_server(request, tls_certificate):
     server.stop()
 
 
+@pytest.fixture
+def desk(tmp_path):
+    """A Desk on a fresh store in tmp_path, replies written to tmp_path/outbox, judging dates by each message's."""
+    from helpers import DESK_ADDRESS
+    from kcity.config import load_settings
+    from kcity.service import Desk
+
+    settings = load_settings(
+        {"KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "MAIL_FROM": DESK_ADDRESS},
+        env_file=None,
+    )
+    desk = Desk(settings, use_message_date=True)
+    yield desk
+    desk.close()
+
+
 # --- Bot API emulator (tests/botapi.py) -------------------------------------------
 @pytest.fixture
 async def bot_api():

@@ -68,3 +68,6 @@ def email_bytes(
         msg[name] = value
     msg.set_content(body, charset=charset)
     return bytes(msg)
+
+# The desk's own address in tests (MAIL_FROM).
+DESK_ADDRESS = "K-City Network <desk@kcity.test>"

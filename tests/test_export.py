@@ -8,14 +8,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from helpers import COMPLETE_FORM_EN, email_bytes
+from helpers import DESK_ADDRESS, COMPLETE_FORM_EN, email_bytes
 from kcity.cli import main
-from kcity.config import load_settings
 from kcity.review import change_status
-from kcity.service import Desk
 from store.questions import record_question
 
-DESK_ADDRESS = "K-City Network <desk@kcity.test>"
 TABLES = ("applications", "messages", "replies", "events", "questions")
 HOSTILE_FORM = COMPLETE_FORM_EN.replace(
     "Project title: Cusco Smart Mobility Plan", "Project title: =HYPERLINK(\"http://evil.example\",\"x\")"
@@ -23,12 +20,7 @@ HOSTILE_FORM = COMPLETE_FORM_EN.replace(
 
 
 @pytest.fixture
-def store(tmp_path):
-    settings = load_settings(
-        {"KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "MAIL_FROM": DESK_ADDRESS},
-        env_file=None,
-    )
-    desk = Desk(settings, use_message_date=True)
+def store(desk, tmp_path):
     first = desk.pipeline.process(email_bytes(COMPLETE_FORM_EN, subject="Cusco application",
                                               message_id="<one@cusco.gob.pe>"), source="test")
     desk.pipeline.process(email_bytes(HOSTILE_FORM, sender="x@evil.example", subject="-2+3"), source="test")
@@ -37,8 +29,7 @@ def store(tmp_path):
                   replies_per_hour=5)
     record_question(desk.db, "=1+1 when is the deadline?", channel="cli", language="en", topic=None,
                     confidence=0.0, at="2020-02-11T00:00:00+00:00")
-    yield tmp_path, first.reference
-    desk.close()
+    return tmp_path, first.reference
 
 
 def export(tmp_path, fmt: str):

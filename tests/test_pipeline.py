@@ -9,8 +9,6 @@ from email import policy
 
 import pytest
 
-from kcity.config import load_settings
-from kcity.service import Desk
 from helpers import (
     COMPLETE_FORM_EN,
     FOLLOW_UP_FORM_EN,
@@ -18,18 +16,6 @@ from helpers import (
     email_bytes,
 )
 
-DESK_ADDRESS = "K-City Network <desk@kcity.test>"
-
-
-@pytest.fixture
-def desk(tmp_path):
-    settings = load_settings(
-        {"KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "MAIL_FROM": DESK_ADDRESS},
-        env_file=None,
-    )
-    desk = Desk(settings, use_message_date=True)
-    yield desk
-    desk.close()
 
 
 def outbox(desk) -> list[dict]:

@@ -8,16 +8,13 @@ from email import policy
 import pytest
 from click.testing import CliRunner
 
-from helpers import COMPLETE_FORM_EN, email_bytes
+from helpers import DESK_ADDRESS, COMPLETE_FORM_EN, email_bytes
 from kcity.cli import main
-from kcity.config import load_settings
 from kcity.review import change_status
-from kcity.service import Desk
 from mail.texts import texts_for
 from store.events import events_for
 from store.review import ALL_STATUSES, INTAKE_STATUSES, REVIEW_STATUSES, set_status
 
-DESK_ADDRESS = "K-City Network <desk@kcity.test>"
 AT = "2020-04-01T09:00:00+00:00"
 LATER = "2020-04-02T09:00:00+00:00"
 
@@ -35,17 +32,6 @@ FORM_KO = """\
 사업 현황: 신규
 지원 요청: 마스터플랜
 """
-
-
-@pytest.fixture
-def desk(tmp_path):
-    settings = load_settings(
-        {"KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "MAIL_FROM": DESK_ADDRESS},
-        env_file=None,
-    )
-    desk = Desk(settings, use_message_date=True)
-    yield desk
-    desk.close()
 
 
 def submit(desk, body: str = COMPLETE_FORM_EN, **headers) -> str:
