@@ -105,6 +105,9 @@ class DeskBot:
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
         application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        # Photos, files, stickers, voice: say what the bot can read rather than stay silent.
+        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                               self.on_other))
         application.add_error_handler(self.on_error)
         if application.job_queue is not None:
             application.job_queue.run_repeating(self.notify_status_changes, interval=self.notify_seconds, first=self.notify_seconds)
@@ -162,6 +165,10 @@ class DeskBot:
             )
         await self._send_turn(update, context, turn)
         await self._persist(update, context)
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        state = self._state(update, context)
+        await self._send(update, context, Say(phrase("text_only", state["lang"], address=self.conversation.desk_address)))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log with context; tell the user something went wrong, never what."""

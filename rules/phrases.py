@@ -417,6 +417,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "es": "Solicitud {reference}: el estado es ahora {status}.",
         "fr": "Candidature {reference} : le statut est désormais {status}.",
     },
+    "text_only": {
+        "en": "I can only read text here. To send an application with its files, email it to {address}.",
+        "ko": "이곳에서는 텍스트만 읽을 수 있습니다. 파일이 포함된 신청서는 이메일({address})로 보내 주십시오.",
+        "es": "Aquí solo puedo leer texto. Para enviar una solicitud con sus archivos, mándela por correo electrónico "
+        "a {address}.",
+        "fr": "Je ne peux lire que du texte ici. Pour envoyer une candidature avec ses fichiers, adressez-la par "
+        "courriel à {address}.",
+    },
     "error": {
         "en": "Sorry, something went wrong on our side. Please try again in a moment.",
         "ko": "죄송합니다. 시스템에 문제가 발생했습니다. 잠시 후 다시 시도해 주십시오.",

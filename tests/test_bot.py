@@ -525,3 +525,11 @@ async def test_a_message_telegram_refuses_gets_a_plain_apology(bot, bot_api):
     [apology] = await chat.send("/deadline")
     assert apology["text"] == "Sorry, something went wrong on our side. Please try again in a moment."
     assert "parse" not in apology["text"]
+
+
+async def test_a_file_sent_to_the_bot_gets_told_where_applications_go(bot, bot_api):
+    bot_api.user_sends_document(1401, b"%PDF-1.4 ...", file_name="application.pdf", mime_type="application/pdf",
+                                language_code="es")
+    [reply] = await bot_api.wait_for_messages(1401, 1, timeout=5)
+    assert reply["text"] == f"Aquí solo puedo leer texto. Para enviar una solicitud con sus archivos, mándela por " \
+                            f"correo electrónico a {DESK}."
