@@ -248,3 +248,27 @@ def test_courtesies_and_program_name_are_not_content():
 
     assert tokenize("Good afternoon, K-City Network team") == []
     assert tokenize("안녕하십니까 감사하겠습니다") == []
+
+
+@pytest.mark.parametrize("question", [
+    "KOICA 해외봉사단 지원 자격이 어떻게 되나요?",  # another agency's volunteers
+    "일본 JICA 연수 프로그램 신청 마감일이 언제예요?",  # another agency's training
+    "hola buenas tardes, ¿cómo están?",  # a greeting: one paraphrase's incidental word
+])
+def test_other_bodies_and_greetings_get_dont_know(question):
+    assert answer(question).topic is None
+
+
+def test_known_acronyms_are_not_another_body():
+    assert answer("Tell me about the PIS fund").topic == "ppp_pis_fund"
+    assert answer("website of KIND please").topic == "more_information"
+
+
+def test_concept_words_must_be_close_not_just_share_a_prefix(kb):
+    """contrato shares contra- with contrapartida, but is no counterpart funding."""
+    assert kb._words("contrato") != kb._words("contrapartida")
+    assert kb._words("financing") == kb._words("financement")
+
+
+def test_close_topics_are_settled_by_coverage():
+    assert answer("What kind of support do selected projects get?").topic == "support_types"
