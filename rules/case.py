@@ -35,15 +35,15 @@ _IN_KOREA = re.compile(
 
 def read_case(text: str) -> dict:
     """The form answers ``text`` states, nested by form code ({} when it states none)."""
-    words = normalize._words(text[:2000])
+    words = normalize.choice_words(text[:2000])
     answers: dict = {}
     for code in _SINGLE:
-        found = [c for c in normalize._find(code, words) if code != "project.status" or _says_status(words)]
+        found = [c for c in normalize.choices_named(code, words) if code != "project.status" or _says_status(words)]
         if found:
             # The longest phrase names it best: "state owned company" over "company".
-            form.put(answers, code, found[0] if len(set(found)) == 1 else _longest(code, words))
+            form.put(answers, code, found[0] if len(set(found)) == 1 else normalize.best_choice_named(code, words))
     for code in _MULTIPLE:
-        found = list(dict.fromkeys(normalize._find(code, words)))
+        found = list(dict.fromkeys(normalize.choices_named(code, words)))
         if found:
             form.put(answers, code, found)
     country = _country(text)
@@ -67,17 +67,12 @@ def _says_status(words: str) -> bool:
     if _STATUS_WORDS.search(words):
         return True
     without_new = _BARE_NEW.sub(" ", words)
-    return bool(normalize._find("project.status", without_new))
+    return bool(normalize.choices_named("project.status", without_new))
 
 
 def stated(answers: dict) -> list[str]:
     """The form codes a case states, in form order."""
     return [code for code, value in form.flatten(answers).items() if value not in (None, "", [])]
-
-
-def _longest(code: str, words: str) -> str:
-    pattern, codes = normalize._matcher(code)
-    return codes[max((m.group() for m in pattern.finditer(words)), key=len)]
 
 
 _MONEY_WORDS = re.compile(
@@ -104,15 +99,11 @@ def _other_country(text: str) -> str | None:
             if name in unspaced:
                 return code
     tokens = re.findall(r"[^\W\d_]+", folded)
-    names, codes = normalize._country_index()
-    for start in range(len(tokens)):
-        for size in range(min(_MAX_WORDS_IN_A_NAME, len(tokens) - start), 0, -1):
-            key = normalize._key("".join(tokens[start : start + size]))
-            code = names.get(key)
-            if code and code != "KR" and len(key) > 3:
-                return code
+    code = normalize.country_named(tokens, max_words=_MAX_WORDS_IN_A_NAME, skip=frozenset({"KR"}))
+    if code:
+        return code
     for word in re.findall(r"\b[A-Z]{3}\b", text):  # "PER", "COL": ISO codes in capitals
-        code = codes.get(word)
+        code = normalize.country_code(word)
         if code and code != "KR" and word not in _NOT_CODES:
             return code
     return None

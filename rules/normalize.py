@@ -330,6 +330,40 @@ def _find(code: str, words: str) -> list[str]:
     return [codes[m.group()] for m in pattern.finditer(words)]
 
 
+def choice_words(text: str) -> str:
+    """``text`` as the choice finders read it: folded words, single spaces, Hangul unspaced."""
+    return _words(text)
+
+
+def choices_named(code: str, words: str) -> list[str]:
+    """Every choice of field ``code`` that ``words`` (from ``choice_words``) names, in order, repeats kept."""
+    return _find(code, words)
+
+
+def best_choice_named(code: str, words: str) -> str | None:
+    """The choice named by the longest phrase in ``words``: "state owned company" over "company"."""
+    pattern, codes = _matcher(code)
+    matches = [m.group() for m in pattern.finditer(words)]
+    return codes[max(matches, key=len)] if matches else None
+
+
+def country_named(words: list[str], *, max_words: int = 4, skip: frozenset[str] = frozenset()) -> str | None:
+    """The first country whose name (up to ``max_words`` words long) runs in ``words``; codes in ``skip`` ignored."""
+    names, _ = _country_index()
+    for start in range(len(words)):
+        for size in range(min(max_words, len(words) - start), 0, -1):
+            key = _key("".join(words[start : start + size]))
+            code = names.get(key)
+            if code and code not in skip and len(key) > 3:
+                return code
+    return None
+
+
+def country_code(token: str) -> str | None:
+    """A country for an ISO code or a known abbreviation written in capitals ("PER", "USA")."""
+    return _country_index()[1].get(token)
+
+
 def choice(code: str, value: str) -> str | None:
     """A single choice ("Municipalidad" -> "local_government"); the longest phrase wins,
     so "state-owned company" is a public enterprise, not a private company."""
