@@ -427,6 +427,9 @@ async def _telegram_loop(desk: Desk, stop: asyncio.Event) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # network down, bad token: the mail side goes on; try again later
+            # A failed initialize leaves the bot's HTTP clients open (PTB's shutdown skips an
+            # application that never initialized): close them here.
+            await application.bot.shutdown()
             delay = backoff.next_delay()
             log.warning("Telegram bot: %s; restarting in %.0f s", " ".join(str(exc).split()), delay)
             await _sleep_unless(stop, delay)

@@ -533,3 +533,24 @@ async def test_a_file_sent_to_the_bot_gets_told_where_applications_go(bot, bot_a
     [reply] = await bot_api.wait_for_messages(1401, 1, timeout=5)
     assert reply["text"] == f"Aquí solo puedo leer texto. Para enviar una solicitud con sus archivos, mándela por " \
                             f"correo electrónico a {DESK}."
+
+
+async def test_a_rejected_token_is_one_log_line_and_the_mail_side_keeps_running(bot_api, tmp_path, caplog):
+    settings = load_settings({
+        "KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "KCITY_SECRET": "s3cret",
+        "TELEGRAM_BOT_TOKEN": "999:not-this-bots-token", "TELEGRAM_BASE_URL": bot_api.base_url,
+    }, env_file=None)
+    desk = Desk(settings, use_message_date=True)
+    stop = asyncio.Event()
+    with caplog.at_level(logging.WARNING, logger="kcity.service"):
+        service = asyncio.create_task(run(desk, stop))
+        try:
+            await bot_api.wait_until(lambda: "Telegram bot:" in caplog.text, 5)
+            outcome = await desk.writer.call(desk.pipeline.process, email_bytes(COMPLETE_FORM_EN), source="test")
+            assert outcome.reference and not service.done()
+        finally:
+            stop.set()
+            await asyncio.wait_for(service, 10)
+            desk.close()
+    [line] = [r for r in caplog.records if r.getMessage().startswith("Telegram bot:")]
+    assert "restarting in" in line.getMessage() and line.exc_info is None
