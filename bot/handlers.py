@@ -104,7 +104,9 @@ class DeskBot:
             self.staff.install(application)
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
-        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        # In groups (a staff chat, say) only commands are for the bot; the conversation is one to one.
+        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+                                               self.on_text))
         # Photos, files, stickers, voice: say what the bot can read rather than stay silent.
         application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                                self.on_other))

@@ -554,3 +554,13 @@ async def test_a_rejected_token_is_one_log_line_and_the_mail_side_keeps_running(
             desk.close()
     [line] = [r for r in caplog.records if r.getMessage().startswith("Telegram bot:")]
     assert "restarting in" in line.getMessage() and line.exc_info is None
+
+
+async def test_in_a_group_only_commands_are_for_the_bot(bot, bot_api):
+    bot_api.add_group_chat(-1501, "Overseas Urban Cooperation Team")
+    bot_api.user_sends(-1501, "Did anyone read the Cusco application?", user_id=1502)
+    bot_api.user_sends(-1501, "/deadline", user_id=1502)
+    [reply] = await bot_api.wait_for_messages(-1501, 1, timeout=5)
+    assert "19 days from today" in reply["text"]
+    await bot_api.wait_for_updates_consumed()
+    assert len(bot_api.messages(-1501)) == 1
