@@ -49,6 +49,9 @@ def _one_line(exc: Exception) -> str:
 def main(ctx: click.Context, env_file: str, verbose: bool) -> None:
     """K-City Application Desk: read applications by email, check them, store them, answer them."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's URL at INFO, and the Bot API's URLs hold the bot's token.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     ctx.obj = {"env_file": env_file}
 
 
@@ -63,8 +66,10 @@ def run(ctx: click.Context) -> None:
     from kcity.service import Desk, run as run_service
 
     settings = _settings(ctx)
-    settings.require_source()
-    settings.require_sink()
+    if not settings.telegram_bot_token:  # with a bot, the desk can run for Telegram alone
+        settings.require_source()
+    if settings.imap_host or settings.maildir or settings.staff_emails:
+        settings.require_sink()
     desk = Desk(settings)
     try:
         asyncio.run(run_service(desk))

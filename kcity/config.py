@@ -95,7 +95,8 @@ class Settings:
 
     def require_source(self) -> None:
         if not self.imap_host and not self.maildir:
-            raise SettingsError("no mail source: set IMAP_HOST (with IMAP_USER and a password or token) or MAILDIR")
+            raise SettingsError("no mail source: set IMAP_HOST (with IMAP_USER and a password or token) or MAILDIR"
+                                " (or TELEGRAM_BOT_TOKEN, for kcity run with the bot alone)")
 
     def require_sink(self) -> None:
         if not self.smtp_host and not self.outbox_dir:

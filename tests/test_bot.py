@@ -564,3 +564,27 @@ async def test_in_a_group_only_commands_are_for_the_bot(bot, bot_api):
     assert "19 days from today" in reply["text"]
     await bot_api.wait_for_updates_consumed()
     assert len(bot_api.messages(-1501)) == 1
+
+
+async def test_kcity_run_verbose_never_logs_the_bot_token(bot_api, tmp_path):
+    import os
+    import signal
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMAP_", "SMTP_", "KCITY_", "MAIL_", "TELEGRAM_"))}
+    env.update({"KCITY_DB": str(tmp_path / "k.db"), "OUTBOX_DIR": str(tmp_path / "outbox"), "KCITY_SECRET": "s3cret",
+                "TELEGRAM_BOT_TOKEN": bot_api.token, "TELEGRAM_BASE_URL": bot_api.base_url, "PTB_TIMEDELTA": "true"})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kcity", "--env-file", "/nonexistent", "-v", "run",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await bot_api.wait_until(lambda: len(bot_api.calls_to("getUpdates")) >= 2, 30)
+        [reply] = await Chat(bot_api, 1601).send("/deadline")
+        assert "No call is open today" in reply["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    log = stderr.decode()
+    assert "Telegram bot @kcity_test_bot running" in log  # verbose logging is on ...
+    assert bot_api.token not in log and bot_api.token.split(":")[1] not in log  # ... and the token is not in it
