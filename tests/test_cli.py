@@ -235,3 +235,9 @@ def test_chat_walks_the_guided_check_and_keeps_the_questions_for_staff(tmp_path)
         result.output)
     unanswered = list(open_store(tmp_path / "desk.db").query("SELECT text, channel FROM questions WHERE topic IS NULL"))
     assert unanswered == [{"text": "will it rain in seoul tomorrow?", "channel": "chat"}]
+
+
+def test_every_command_is_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in main.commands if f"kcity {name}" not in readme]
+    assert missing == []
