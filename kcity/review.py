@@ -114,9 +114,8 @@ def _queue_status_email(
     )
     hour_ago = (datetime.fromisoformat(at) - timedelta(hours=1)).isoformat()
     outbox_id, state = enqueue_reply(
-        db, message_id=message_id, answers_message=None, application_id=app.id,
-        # The dedup key's reference part names this very change (its status_changed event).
-        reference=f"{app.reference} status_changed:{event_id}",
+        db, message_id=message_id, answers_message=None, application_id=app.id, reference=app.reference,
+        dedup=f"status_changed:{event_id}",  # this very change is told once; a later change back is news
         to_addr=app.sender, kind=reply.kind, language=reply.language, subject=reply.subject, body=reply.body,
         raw=wire, at=at, hour_ago=hour_ago, limit_per_hour=replies_per_hour,
     )

@@ -1,16 +1,15 @@
 """Staff digests in the outbox: never rate-limited, and queued once per day per address.
 
-Applicant replies go through ``store.outbox.enqueue_reply``, whose hourly cap
-protects applicants from a loop; staff mail must never be capped, and a digest
-is the same digest however often it is queued, so its dedup key is the day and
-the address, not its text (which may change between two builds of a day).
+The hourly cap protects applicants from a mail loop; staff mail is never capped.
+A digest is the same digest however often it is built, so its dedup key is the
+day and the address, not its text (which may change between two builds of a day).
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from store.events import record_event
+from store.outbox import enqueue_reply
 
 DIGEST_KIND = "digest"
 
@@ -31,14 +30,8 @@ def enqueue_digest_email(
     at: str,
 ) -> tuple[int | None, str]:
     """Queue ``day``'s digest for ``to_addr``; (outbox id, 'pending'), or (None, 'duplicate') if queued before."""
-    key = digest_dedup_key(day, to_addr)
-    cursor = db.execute(
-        "INSERT OR IGNORE INTO outbox (message_id, answers_message, application_id, to_addr, kind, language, subject,"
-        " body, raw, dedup_key, state, next_attempt_at, created_at) VALUES (?, NULL, NULL, ?, ?, 'en', ?, ?, ?, ?,"
-        " 'pending', ?, ?)",
-        [message_id, to_addr, DIGEST_KIND, subject, body, raw, key, at, at],
+    return enqueue_reply(
+        db, message_id=message_id, answers_message=None, application_id=None, reference=None, to_addr=to_addr,
+        kind=DIGEST_KIND, language="en", subject=subject, body=body, raw=raw, at=at,
+        hour_ago=None, limit_per_hour=None, dedup=digest_dedup_key(day, to_addr),
     )
-    if cursor.rowcount != 1:
-        return None, "duplicate"
-    record_event(db, "digest_queued", at=at, outbox_id=cursor.lastrowid, to=to_addr, day=day)
-    return cursor.lastrowid, "pending"

@@ -50,19 +50,26 @@ def enqueue_reply(
     body: str,
     raw: bytes,
     at: str,
-    hour_ago: str,
-    limit_per_hour: int,
+    hour_ago: str | None,
+    limit_per_hour: int | None,
+    dedup: str | None = None,
 ) -> tuple[int | None, str]:
-    """Queue a reply; return (outbox id or None, state). Duplicates are not queued at all."""
-    key = dedup_key(to_addr, kind, reference, subject, body)
+    """Queue a reply; return (outbox id or None, state). Duplicates are not queued at all.
+
+    ``dedup`` names what makes two messages the same when their text does not (a staff
+    decision, a day's digest); by default, ``dedup_key``. ``limit_per_hour`` None: never
+    capped (staff mail); otherwise at most that many to one address since ``hour_ago``."""
+    key = dedup or dedup_key(to_addr, kind, reference, subject, body)
     if db.execute("SELECT 1 FROM outbox WHERE dedup_key = ?", [key]).fetchone():
         record_event(db, "reply_duplicate_skipped", at=at, application_id=application_id, to=to_addr, reply_kind=kind)
         return None, "duplicate"
-    recent = db.execute(
-        "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at > ? AND state != 'suppressed'",
-        [to_addr, hour_ago],
-    ).fetchone()[0]
-    state = "pending" if recent < limit_per_hour else "suppressed"
+    state = "pending"
+    if limit_per_hour is not None:
+        recent = db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at > ? AND state != 'suppressed'",
+            [to_addr, hour_ago],
+        ).fetchone()[0]
+        state = "pending" if recent < limit_per_hour else "suppressed"
     cursor = db.execute(
         "INSERT INTO outbox (message_id, answers_message, application_id, to_addr, kind, language, subject, body,"
         " raw, dedup_key, state, next_attempt_at, created_at, last_error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
