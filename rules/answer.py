@@ -28,7 +28,7 @@ import yaml
 from mail.language import detect_language
 from rules.form import DEFAULT_LANGUAGE, LANGUAGES
 
-__all__ = ["THRESHOLD", "Answer", "KnowledgeBase", "Topic", "answer", "load_knowledge", "tokenize"]
+__all__ = ["THRESHOLD", "Answer", "KnowledgeBase", "Topic", "answer", "load_knowledge", "shipped_knowledge", "tokenize"]
 
 THRESHOLD = 0.4  # set on tests/test_answer.py, checked on the dev split of tests/questions.yaml
 _SCORE_FULL = 6.0  # a best BM25 score at or above this counts as a full match
@@ -525,10 +525,11 @@ def load_knowledge(text: str | None = None) -> KnowledgeBase:
 
 
 @functools.cache
-def _default() -> KnowledgeBase:
+def shipped_knowledge() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once per process and shared by every caller."""
     return load_knowledge()
 
 
 def answer(question: str, lang: str | None = None) -> Answer:
     """Answer ``question`` in ``lang`` (else its detected language, else English)."""
-    return _default().answer(question, lang)
+    return shipped_knowledge().answer(question, lang)

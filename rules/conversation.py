@@ -20,7 +20,7 @@ from datetime import datetime
 
 from mail.texts import resolve_language
 from rules import form, normalize
-from rules.answer import KnowledgeBase, load_knowledge
+from rules.answer import KnowledgeBase, shipped_knowledge
 from rules.ask import Reply, ask, call_sentence
 from rules.eligibility import assess
 from rules.phrases import LANGUAGE_NAMES, phrase
@@ -114,7 +114,7 @@ class Conversation:
     ) -> None:
         self.desk_address = desk_address
         self.rounds = list(rounds) if rounds is not None else load_rounds()
-        self.knowledge = knowledge or load_knowledge()
+        self.knowledge = knowledge or shipped_knowledge()  # the one answer() uses: loaded once
 
     # Events ------------------------------------------------------------------
 

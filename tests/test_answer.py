@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rules.answer import Answer, _default, answer, load_knowledge
+from rules.answer import Answer, answer, load_knowledge, shipped_knowledge
 from rules.form import LANGUAGES
 
 CALL = Path(__file__).resolve().parents[2] / "shared" / "program" / "call-2020.txt"
@@ -90,7 +90,7 @@ OFF_TOPIC = [
 
 @pytest.fixture(scope="module")
 def kb():
-    return _default()
+    return shipped_knowledge()
 
 
 @pytest.mark.parametrize(("topic", "lang", "question"), CASES)

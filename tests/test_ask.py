@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from rules.answer import _default
+from rules.answer import shipped_knowledge
 from rules.ask import DATED_TOPICS, ask, call_sentence
 from rules.form import LANGUAGES
 from rules.timing import call_status
@@ -227,7 +227,7 @@ def test_unrelated_question_gets_the_fallback_and_no_eligibility(lang):
     assert data["topic"] is None
     assert data["citations"] == []
     assert data["language"] == lang
-    assert data["answer"] == _default().fallback[lang]
+    assert data["answer"] == shipped_knowledge().fallback[lang]
     assert not reply.known
 
 

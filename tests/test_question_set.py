@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from rules.answer import _default, answer
+from rules.answer import answer, shipped_knowledge
 from rules.form import LANGUAGES
 
 _BENCH = Path(__file__).resolve().parents[1] / "bench" / "answers.py"
@@ -44,7 +44,7 @@ def questions():
 
 @pytest.fixture(scope="module")
 def kb():
-    return _default()
+    return shipped_knowledge()
 
 
 @pytest.fixture(scope="module")
