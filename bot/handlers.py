@@ -12,7 +12,6 @@ resumes the questionnaire at the same step.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -21,7 +20,6 @@ import sqlite_utils
 from telegram import BotCommand, InputFile, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.request import BaseRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,6 +30,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.links import LinkSigner
 from bot.persistence import SQLitePersistence
@@ -119,7 +118,7 @@ class DeskBot:
         """After ``initialize()``, before ``start()``: the command menus, and where status notices begin
         (a first start tells chats of changes from now on, not of the whole history)."""
         await register_commands(application)
-        await self.writer.call(_start_notices, self.db)
+        await self.writer.call(chats.start_status_notices, self.db)
 
     # Handlers ------------------------------------------------------------------
 
@@ -206,12 +205,12 @@ class DeskBot:
         if app is None:
             await self._send(update, context, Say(phrase("mine_how", lang)))
             return
-        history = await self.writer.call(_status_history, self.db, app["id"])
+        history = await self.writer.call(chats.status_history, self.db, app["id"])
         await self._send(update, context, Say(status_text(app, history, lang)))
 
     async def notify_status_changes(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell each bound chat when its application's status changed since the last run."""
-        notices = await self.writer.call(_pending_notices, self.db)
+        notices = await self.writer.call(chats.pending_status_notices, self.db)
         for notice in notices:
             data = context.application.chat_data.get(notice["chat_id"], {})
             lang = data.get(STATE, {}).get("lang") or notice["language"]
@@ -221,7 +220,7 @@ class DeskBot:
                                                link_preview_options=_NO_PREVIEW)
             except Forbidden:
                 await self.writer.call(chats.mark_blocked, self.db, notice["chat_id"], at=self._now())
-            await self.writer.call(_notices_done, self.db, notice["event_id"])
+            await self.writer.call(chats.status_notices_done, self.db, notice["event_id"])
 
     # Sending ---------------------------------------------------------------------
 
@@ -289,48 +288,3 @@ async def register_commands(application: Application) -> None:
     for lang in (None, *LANGUAGES):
         commands = [BotCommand(name, text.get(lang or "en", text["en"])) for name, text in COMMANDS.items()]
         await application.bot.set_my_commands(commands, language_code=lang)
-
-
-# Store look-ups run on the writer's thread --------------------------------------------
-
-_NOTICE_CURSOR = ("notices", "status_changed")  # a bot_persistence row: the last event told
-
-
-def _status_history(db: sqlite_utils.Database, application_id: int) -> list[dict]:
-    return list(db.query(
-        "SELECT at, detail FROM events WHERE application_id = ? AND kind = 'status_changed' ORDER BY id",
-        [application_id],
-    ))
-
-
-def _pending_notices(db: sqlite_utils.Database, limit: int = 200) -> list[dict]:
-    """Status changes since the cursor, one per bound chat."""
-    row = db.execute("SELECT data FROM bot_persistence WHERE kind = ? AND key = ?", _NOTICE_CURSOR).fetchone()
-    if row is None:
-        return []
-    return list(db.query(
-        """
-        SELECT events.id AS event_id, json_extract(events.detail, '$.new') AS new, applications.reference,
-               applications.language, telegram_chats.chat_id
-        FROM events
-        JOIN applications ON applications.id = events.application_id
-        JOIN telegram_chats ON telegram_chats.application_id = events.application_id
-        WHERE events.kind = 'status_changed' AND events.id > ? AND telegram_chats.blocked_at IS NULL
-        ORDER BY events.id, telegram_chats.chat_id
-        LIMIT ?
-        """,
-        [json.loads(row[0]), limit],
-    ))
-
-
-def _start_notices(db: sqlite_utils.Database) -> None:
-    if db.execute("SELECT 1 FROM bot_persistence WHERE kind = ? AND key = ?", _NOTICE_CURSOR).fetchone() is None:
-        _notices_done(db, db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
-
-
-def _notices_done(db: sqlite_utils.Database, event_id: int) -> None:
-    db.execute(
-        "INSERT INTO bot_persistence (kind, key, data) VALUES (?, ?, ?)"
-        " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-        [*_NOTICE_CURSOR, json.dumps(event_id)],
-    )

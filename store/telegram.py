@@ -20,6 +20,7 @@ name the chat and the application, never the token.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import sqlite_utils
@@ -193,3 +194,48 @@ def redeem_link(db: sqlite_utils.Database, signer: LinkSigner, token: str, chat_
             return None
         bind_chat(db, chat_id, application["id"], at=at)
     return application
+
+
+# Status notices: which status changes bound chats have been told about ---------------------
+
+_NOTICE_CURSOR = ("notices", "status_changed")  # a bot_persistence row: the last event told
+
+
+def status_history(db: sqlite_utils.Database, application_id: int) -> list[dict]:
+    return list(db.query(
+        "SELECT at, detail FROM events WHERE application_id = ? AND kind = 'status_changed' ORDER BY id",
+        [application_id],
+    ))
+
+
+def pending_status_notices(db: sqlite_utils.Database, limit: int = 200) -> list[dict]:
+    """Status changes since the cursor, one per bound chat."""
+    row = db.execute("SELECT data FROM bot_persistence WHERE kind = ? AND key = ?", _NOTICE_CURSOR).fetchone()
+    if row is None:
+        return []
+    return list(db.query(
+        """
+        SELECT events.id AS event_id, json_extract(events.detail, '$.new') AS new, applications.reference,
+               applications.language, telegram_chats.chat_id
+        FROM events
+        JOIN applications ON applications.id = events.application_id
+        JOIN telegram_chats ON telegram_chats.application_id = events.application_id
+        WHERE events.kind = 'status_changed' AND events.id > ? AND telegram_chats.blocked_at IS NULL
+        ORDER BY events.id, telegram_chats.chat_id
+        LIMIT ?
+        """,
+        [json.loads(row[0]), limit],
+    ))
+
+
+def start_status_notices(db: sqlite_utils.Database) -> None:
+    if db.execute("SELECT 1 FROM bot_persistence WHERE kind = ? AND key = ?", _NOTICE_CURSOR).fetchone() is None:
+        status_notices_done(db, db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+
+def status_notices_done(db: sqlite_utils.Database, event_id: int) -> None:
+    db.execute(
+        "INSERT INTO bot_persistence (kind, key, data) VALUES (?, ?, ?)"
+        " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+        [*_NOTICE_CURSOR, json.dumps(event_id)],
+    )
