@@ -89,7 +89,8 @@ def reindex_all(db: sqlite_utils.Database) -> int:
     return count
 
 
-_ROW = (
+# An application as staff lists show it (``/apps``, ``/find``): over ``applications AS a``.
+LISTED_COLUMNS = (
     "a.reference AS reference, a.status AS status,"
     " json_extract(a.fields, '$.applicant.country') AS country,"
     " json_extract(a.fields, '$.applicant.organization') AS organization,"
@@ -141,7 +142,7 @@ def find_applications(db: sqlite_utils.Database, text: str, *, limit: int = 20) 
     rows = [
         dict(row)
         for row in db.query(
-            f"SELECT {_ROW}, a.id AS id FROM applications AS a WHERE a.id IN ("
+            f"SELECT {LISTED_COLUMNS}, a.id AS id FROM applications AS a WHERE a.id IN ("
             " SELECT rowid FROM applications_fts WHERE applications_fts MATCH ? ORDER BY rowid DESC LIMIT ?)",
             [" AND ".join(groups), CANDIDATES],
         )
@@ -190,7 +191,7 @@ def _find_like(db: sqlite_utils.Database, words: list[str], limit: int) -> list[
             "(a.reference LIKE ? ESCAPE '\\' OR json_extract(a.fields, '$.applicant.organization') LIKE ? ESCAPE '\\')"
         )
         args += [pattern, pattern]
-    sql = f"SELECT {_ROW} FROM applications AS a WHERE {' AND '.join(conditions)} ORDER BY a.id DESC LIMIT ?"
+    sql = f"SELECT {LISTED_COLUMNS} FROM applications AS a WHERE {' AND '.join(conditions)} ORDER BY a.id DESC LIMIT ?"
     return [dict(row) for row in db.query(sql, [*args, limit])]
 
 

@@ -6,17 +6,14 @@ import json
 
 import sqlite_utils
 
-APPLICATION_COLUMNS = """reference, status, updated_at,
-    json_extract(fields, '$.applicant.country') AS country,
-    json_extract(fields, '$.applicant.organization') AS organization,
-    json_extract(fields, '$.project.title') AS title"""
+from store.search import LISTED_COLUMNS
 
 
 def recent_applications(db: sqlite_utils.Database, *, status: str | None = None, limit: int = 30) -> list[dict]:
     """The most recently changed applications, optionally of one status."""
-    where, args = ("WHERE status = ?", [status]) if status else ("", [])
+    where, args = ("WHERE a.status = ?", [status]) if status else ("", [])
     return list(db.query(
-        f"SELECT {APPLICATION_COLUMNS} FROM applications {where} ORDER BY updated_at DESC, id DESC LIMIT ?",
+        f"SELECT {LISTED_COLUMNS} FROM applications AS a {where} ORDER BY a.updated_at DESC, a.id DESC LIMIT ?",
         [*args, limit],
     ))
 
