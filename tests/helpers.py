@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
+from pathlib import Path
 
 COMPLETE_FORM_EN = """\
 Country: Peru
@@ -71,3 +72,22 @@ def email_bytes(
 
 # The desk's own address in tests (MAIL_FROM).
 DESK_ADDRESS = "K-City Network <desk@kcity.test>"
+
+
+def shared_dir() -> Path:
+    """``shared/`` (the call, the mail corpora): $KCITY_SHARED, else beside this checkout, else beside
+    the repository this checkout was cloned from (CI clones into a scratch folder)."""
+    import os
+    import subprocess
+
+    if os.environ.get("KCITY_SHARED"):
+        return Path(os.environ["KCITY_SHARED"])
+    repo = Path(__file__).resolve().parents[1]
+    beside = repo.parent / "shared"
+    if beside.is_dir():
+        return beside
+    origin = subprocess.run(["git", "-C", str(repo), "config", "--get", "remote.origin.url"],
+                            capture_output=True, text=True).stdout.strip()
+    if origin and Path(origin).is_dir() and (Path(origin).resolve().parent / "shared").is_dir():
+        return Path(origin).resolve().parent / "shared"
+    return beside  # missing: the tests that need it say so

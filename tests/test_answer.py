@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
+from helpers import shared_dir
 
 from rules.answer import Answer, answer, load_knowledge, shipped_knowledge
 from rules.form import LANGUAGES
 
-CALL = Path(__file__).resolve().parents[2] / "shared" / "program" / "call-2020.txt"
+CALL = shared_dir() / "program" / "call-2020.txt"
 SITES = ("www.molit.go.kr", "www.smartcity.go.kr", "www.kindkorea.or.kr")
 
 # (topic, lang, question): worded unlike the paraphrases in rules/knowledge.yaml.

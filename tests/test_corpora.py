@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import shared_dir
 
 from mail.classify import Kind, classify
 from mail.parse import parse_message
 
 # The checkout sits next to shared/, in CI as in /work/main.
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+CORPORA = shared_dir() / "corpora"
 FILES = sorted(
     path for path in CORPORA.rglob("*") if path.is_file() and not path.name.startswith("README")
 ) if CORPORA.is_dir() else []

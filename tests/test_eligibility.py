@@ -9,16 +9,23 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import shared_dir
 
 from rules import form
 from rules.decision import ELIGIBLE, INELIGIBLE, NEEDS_REVIEW, UNDETERMINED
 from rules.eligibility import REASON_CODES, assess
 from rules.normalize import amount
-from rules.rounds import CITATION_GAP, current_round, load_rounds, round_for, round_from_data
+from rules.rounds import (
+    CITATION_GAP,
+    current_round,
+    load_rounds,
+    round_for,
+    round_from_data,
+)
 from rules.validate import validate
 
 HERE = Path(__file__).resolve().parent
-CALL = Path(__file__).resolve().parents[2] / "shared" / "program" / "call-2020.txt"
+CALL = shared_dir() / "program" / "call-2020.txt"
 TABLE = yaml.safe_load((HERE / "eligibility_cases.yaml").read_text(encoding="utf-8"))
 
 

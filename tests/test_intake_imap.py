@@ -15,12 +15,18 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from helpers import (
+    COMPLETE_FORM_EN,
+    FOLLOW_UP_FORM_EN,
+    INCOMPLETE_FORM_EN,
+    email_bytes,
+    shared_dir,
+)
 
-from helpers import COMPLETE_FORM_EN, FOLLOW_UP_FORM_EN, INCOMPLETE_FORM_EN, email_bytes
 from kcity.config import load_settings
 from kcity.service import Desk, poll_once, run
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+CORPORA = shared_dir() / "corpora"
 NOW = datetime.now(timezone.utc)
 
 
