@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import json
 import logging
 import re
 from email import policy
@@ -362,6 +363,27 @@ async def test_a_restart_mid_questionnaire_resumes_at_the_same_step_and_language
     await bot.restart()
     [question] = await chat.send("케냐")
     assert question["text"] == "(3/7) 어떤 유형의 사업입니까?"
+
+
+async def test_each_answer_is_in_the_store_before_any_periodic_save(bot_api, store, monkeypatch):
+    """A crash right after a reply loses nothing: the chat's step is written with the update itself."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    db, writer = store
+    running = await Running(bot_api, db, writer, clock=lambda: IN_WINDOW).start(persistence_interval=3600)
+    try:
+        chat = Chat(bot_api, 802, "es")
+        await chat.send("/check")
+        await chat.press("pick:organization_type:local_government")
+
+        def stored_state():
+            row = db.execute("SELECT data FROM bot_persistence WHERE kind = 'chat_data' AND key = '802'").fetchone()
+            return json.loads(row[0])["conversation"] if row else None
+
+        await bot_api.wait_until(lambda: (stored_state() or {}).get("step") == "country", 5)
+        assert stored_state()["lang"] == "es"
+        assert stored_state()["answers"]["applicant"] == {"organization_type": "local_government"}
+    finally:
+        await running.stop()
 
 
 # --- failures ---------------------------------------------------------------------------------------
