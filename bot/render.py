@@ -10,11 +10,12 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from rules import form
-from rules.conversation import Say
+from rules.conversation import Button, Say
 from rules.phrases import phrase
 from rules.verdict import day
 
@@ -46,8 +47,15 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 def keyboard(say: Say) -> InlineKeyboardMarkup | None:
     if not say.buttons:
         return None
+    return _markup(say.buttons)
+
+
+# The same few dozen keyboards (a step's choices in a language, the menu) are sent over and over.
+# PTB's objects are frozen once built, so one copy of each can be shared by every message.
+@lru_cache(maxsize=1024)
+def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in say.buttons]
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
     )
 
 
