@@ -21,7 +21,11 @@ figure below; the baseline carries the same cost).
   measure the limiter. A short run with the default limiter shows that cap, and
   a baseline replays the same updates through a bare PTB Application (one
   handler, one fixed reply per update) against the same emulator: PTB + HTTP
-  alone, to set the bot's own work against.
+  alone, to set the bot's own work against. Then the same updates with
+  Telegram answered in this process (no HTTP), in alternating rounds: the bot,
+  the bare Application, and a ceiling: a bare Application making exactly the
+  Bot API calls the bot made for each update (texts and keyboards built ahead),
+  which is what PTB alone costs for the bot's traffic.
 - Latency: the bot as ``kcity run`` starts it (default rate limiter, long
   polling with poll_interval=0), one user at a time sends a message or presses
   a button and waits for the reply: /deadline, free questions, /start, menu
@@ -260,6 +264,7 @@ class InProcessTelegram(BaseRequest):
     def __init__(self) -> None:
         self.calls = 0
         self._message_id = 0
+        self.log: list[tuple[str, dict]] | None = None  # when a list, every call's method and parameters go in it
 
     async def initialize(self) -> None:
         pass
@@ -276,6 +281,8 @@ class InProcessTelegram(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data is not None else {}
         self.calls += 1
+        if self.log is not None:
+            self.log.append((name, params))
         if name == "getMe":
             result: object = {"id": 1, "is_bot": True, "first_name": "K-City", "username": "kcity_local_bot"}
         elif name in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
@@ -312,14 +319,87 @@ async def feed(application, api, users: list[User], count: int, record: list[dic
             "calls": len(api.calls) - calls_before}
 
 
-async def replay(application, raws: list[dict]) -> float:
+async def replay(application, raws: list[dict], calls: InProcessTelegram | None = None,
+                 made: dict[int, list] | None = None) -> float:
+    """Seconds inside de_json + process_update for ``raws``; with ``calls`` and ``made``, ``made`` maps each
+    update's id to the Bot API calls made for it, as ``calls`` saw them."""
     bot = application.bot
     inside = 0.0
     for raw in raws:
+        if calls is not None:
+            made[raw["update_id"]] = calls.log = []
         began = time.perf_counter()
         await application.process_update(Update.de_json(raw, bot))
         inside += time.perf_counter() - began
+    if calls is not None:
+        calls.log = None
     return inside
+
+
+def same_calls(bot, made: dict[int, list]) -> dict[int, list]:
+    """For each update, the bot's Bot API calls as PTB method calls, built ahead (keyboards included)."""
+    ahead: dict[int, list] = {}
+    for update_id, calls in made.items():
+        methods = []
+        for method, params in calls:
+            params = dict(params)
+            if "reply_markup" in params:
+                params["reply_markup"] = telegram.InlineKeyboardMarkup.de_json(params["reply_markup"], bot)
+            if "link_preview_options" in params:
+                params["link_preview_options"] = telegram.LinkPreviewOptions.de_json(params["link_preview_options"], bot)
+            name = {"sendMessage": "send_message", "editMessageText": "edit_message_text",
+                    "answerCallbackQuery": "answer_callback_query", "sendDocument": "send_document"}[method]
+            if name == "send_document":  # the form as a file: the same bytes again
+                params["document"] = telegram.InputFile(b"x" * 4000, filename="form.txt")
+            methods.append((getattr(bot, name), params))
+        ahead[update_id] = methods
+    return ahead
+
+
+async def bot_in_process(conversation, folder: Path, raws: list[dict], warmup: int,
+                         made: dict[int, list]) -> tuple[float, int]:
+    """The bot on a fresh store, Telegram answered in-process: (seconds, Bot API calls); fills ``made``."""
+    folder.mkdir()
+    local = InProcessTelegram()
+    desk = Desk(conversation, folder, "in_process")
+    try:
+        application = desk.desk_bot.build("123:local", rate_limiter=unlimited(), request=local)
+        await application.initialize()
+        await desk.desk_bot.prepare(application)
+        desk.application = application
+        await replay(application, raws[:warmup])
+        local.calls = 0
+        seconds = await replay(application, raws, calls=local, made=made)
+        return seconds, local.calls
+    finally:
+        await desk.close()
+
+
+async def bare_in_process(raws: list[dict], warmup: int, make_handler) -> float:
+    """A bare PTB Application with one handler, ``make_handler(bot)``, for every update; Telegram answered
+    in-process."""
+    bare = ApplicationBuilder().token("123:local").request(InProcessTelegram()).rate_limiter(unlimited()).build()
+    bare.add_handler(TypeHandler(Update, make_handler(bare.bot)))
+    try:
+        await bare.initialize()
+        await replay(bare, raws[:warmup])
+        return await replay(bare, raws)
+    finally:
+        await bare.shutdown()
+
+
+async def ceiling_in_process(raws: list[dict], warmup: int, made: dict[int, list]) -> float:
+    """A bare PTB Application making exactly the calls the bot made for each update (``made``), built ahead."""
+    def make_handler(bot):
+        ahead = same_calls(bot, made)
+
+        async def the_bots_calls(update: Update, context) -> None:
+            for method, params in ahead.get(update.update_id, ()):
+                await method(**params)
+
+        return the_bots_calls
+
+    return await bare_in_process(raws, warmup, make_handler)
 
 
 def ms(seconds: float) -> str:
@@ -331,7 +411,8 @@ def pct(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def throughput(conversation, questions, folder: Path, n: int, users: int, limited: int, warmup: int) -> None:
+async def throughput(conversation, questions, folder: Path, n: int, users: int, limited: int, warmup: int,
+                     rounds: int) -> None:
     print(f"\nthroughput: {n:,} updates from {users} users through Application.process_update"
           f" (de_json + process_update timed; sequential, as PTB runs them)")
 
@@ -398,35 +479,36 @@ async def throughput(conversation, questions, folder: Path, n: int, users: int, 
           f" with keyboards, its handlers and store): it runs at {rate / base_rate:.0%} of the baseline's rate")
 
     # The same updates with Telegram answered in this process: the handlers' own cost, no HTTP ---------
+    # Three kinds, in alternating rounds (this machine's speed drifts by a third from minute to minute);
+    # the median round of each is reported.
+    made: dict[int, list] = {}
     inproc_folder = folder / "in-process"
     inproc_folder.mkdir()
-    local = InProcessTelegram()
-    desk = Desk(conversation, inproc_folder, "in_process")
-    try:
-        application = desk.desk_bot.build("123:local", rate_limiter=unlimited(), request=local)
-        await application.initialize()
-        await desk.desk_bot.prepare(application)
-        desk.application = application
-        await replay(application, raws[:warmup])
-        local.calls = 0
-        local_seconds = await replay(application, raws)
-        local_calls = local.calls
-    finally:
-        await desk.close()
-    bare_local = InProcessTelegram()
-    bare = ApplicationBuilder().token("123:local").request(bare_local).rate_limiter(unlimited()).build()
-    bare.add_handler(TypeHandler(Update, fixed_reply))
-    try:
-        await bare.initialize()
-        await replay(bare, raws[:warmup])
-        bare_seconds = await replay(bare, raws)
-    finally:
-        await bare.shutdown()
+    bot_runs, bare_runs, ceiling_runs = [], [], []
+    for round_ in range(rounds):
+        bot_runs.append(await bot_in_process(conversation, inproc_folder / str(round_), raws, warmup, made))
+        bare_runs.append(await bare_in_process(raws, warmup, lambda bot: fixed_reply))
+        ceiling_runs.append(await ceiling_in_process(raws, warmup, made))
+    local_seconds, local_calls = sorted(bot_runs)[len(bot_runs) // 2]
+    bare_seconds = statistics.median(bare_runs)
+    mimic_seconds = statistics.median(ceiling_runs)
+
+    def spread(values):
+        rates = sorted(n / v for v in values)
+        return f"{rates[0]:,.0f}-{rates[-1]:,.0f}"
+
     print(f"  the bot with Telegram answered in-process (no HTTP; handlers, conversation, store, persistence,"
           f" PTB's own processing): {n / local_seconds:,.0f} updates/s ({ms(local_seconds / n)} per update,"
-          f" {local_calls / n:.2f} Bot API calls per update) (target 2,000+)")
+          f" {local_calls / n:.2f} Bot API calls per update; median of {rounds} rounds,"
+          f" {spread([seconds for seconds, _ in bot_runs])}) (target 2,000+)")
     print(f"    baseline in-process, the bare PTB Application with one fixed reply: {n / bare_seconds:,.0f} updates/s"
-          f" ({ms(bare_seconds / n)} per update): PTB turning JSON into objects and back is most of the cost")
+          f" ({ms(bare_seconds / n)} per update; {spread(bare_runs)}): PTB turning JSON into objects and back is"
+          f" most of the cost")
+    print(f"    ceiling in-process, a bare PTB Application making exactly the bot's Bot API calls for each update"
+          f" (its texts and keyboards, built ahead; no handler work, no store): {n / mimic_seconds:,.0f} updates/s"
+          f" ({ms(mimic_seconds / n)} per update; {spread(ceiling_runs)}); the bot's own work is"
+          f" {ms((local_seconds - mimic_seconds) / n)} per update, {(local_seconds - mimic_seconds) / local_seconds:.0%}"
+          f" of its time")
 
     # The bot as built for production: the default AIORateLimiter --------------------------------
     api = await emulator()
@@ -547,7 +629,8 @@ async def main_async(args) -> None:
     questions = load_questions()
     folder = Path(tempfile.mkdtemp(prefix="kcity-bench-bot-"))
     try:
-        await throughput(conversation, questions, folder, args.updates, args.users, args.limited, args.warmup)
+        await throughput(conversation, questions, folder, args.updates, args.users, args.limited, args.warmup,
+                         args.rounds)
         print(f"\nlatency: one user at a time ({args.users} users in turn) sends a message or presses a button and"
               f" waits for the reply; from queueing the update in the emulator to the reply reaching it")
         paced = await latency(conversation, questions, folder, args.messages, args.users, args.pace, "latency", None)
@@ -566,6 +649,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=40, help="users sending them, in turn")
     parser.add_argument("--limited", type=int, default=200, help="updates through the default rate limiter (150 or more: it lets the first 30 messages through at once)")
     parser.add_argument("--warmup", type=int, default=200, help="updates first, not counted")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the in-process figures")
     parser.add_argument("--messages", type=int, default=300, help="messages for the latency figures")
     parser.add_argument("--pace", type=float, default=0.05,
                         help="seconds from one message to the next in the production latency run (under 30/s)")
