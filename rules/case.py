@@ -33,9 +33,18 @@ _IN_KOREA = re.compile(
 )
 
 
+# The program's own names hold "city": "K-City Network", "smart city". They say nothing
+# about who is asking, so they are taken out before organization types are looked for.
+_PROGRAM_NAMES = re.compile(
+    r"\bk city(?: network)?\b|\bsmart (?:city|cities)\b"
+    r"|\bciudad(?:es)? inteligentes?\b|\bvilles? intelligentes?\b"
+    r"|스마트\s*(?:시티|도시)|케이\s*시티"
+)
+
+
 def read_case(text: str) -> dict:
     """The form answers ``text`` states, nested by form code ({} when it states none)."""
-    words = normalize.choice_words(text[:2000])
+    words = _PROGRAM_NAMES.sub(" ", normalize.choice_words(text[:2000]))
     answers: dict = {}
     for code in _SINGLE:
         found = [c for c in normalize.choices_named(code, words) if code != "project.status" or _says_status(words)]

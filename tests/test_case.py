@@ -191,3 +191,24 @@ def test_a_country_name_holding_new_states_no_project_status():
 def test_iso_codes_in_capitals_but_not_currency_codes():
     assert form.get(read_case("We are a municipality in PER"), "applicant.country") == "PE"
     assert form.get(read_case("Can we ask 500 million KRW?"), "applicant.country") is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Please find attached our application form for the K-City Network program.",
+        "Can we get support for a smart city master plan?",
+        "Is the K-City programme open to everyone?",
+        "Pouvons-nous demander un plan pour une ville intelligente ?",
+        "¿Podemos pedir apoyo para un plan de ciudad inteligente?",
+        "스마트시티 마스터플랜 지원을 받을 수 있나요?",
+    ],
+)
+def test_the_programs_own_names_do_not_make_the_asker_a_city(question):
+    assert "applicant.organization_type" not in flat(read_case(question))
+
+
+def test_a_city_that_says_so_is_still_read_beside_the_programs_name():
+    case = flat(read_case("Our municipality wants a smart city master plan from K-City Network."))
+    assert case["applicant.organization_type"] == "local_government"
+    assert case["support.requested"] == ["master_plan"]
