@@ -199,6 +199,8 @@ def app_text(app: dict) -> str:
         what = event["kind"]
         if what == "status_changed":
             what += f" {detail.get('old')} → {detail.get('new')}" + (f" ({detail['note']})" if detail.get("note") else "")
+        elif what == "attachments_unread":
+            what += ": " + ", ".join(map(str, detail.get("files", [])))
         lines.append(f"  {event['at'][:16]} {what} by {event['actor']}")
     return "\n".join(lines)
 

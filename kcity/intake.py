@@ -197,6 +197,7 @@ def reply_for(assessment: Assessment, *, reference: str | None, bot_link: str | 
         original_subject=assessment.message.subject,
         bot_link=bot_link,
         answers=inquiry_answers(assessment.questions) if kind == "inquiry" else (),
+        unread=assessment.extraction.unread if assessment.extraction else (),
     )
 
 

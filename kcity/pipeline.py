@@ -183,6 +183,10 @@ class Pipeline:
         if assessment.is_application:
             app = self._store_application(assessment, known, message, row, submitted_at, now)
             outcome.update(reference=app.reference, application_status=app.status)
+        unread = assessment.extraction.unread if assessment.extraction else []
+        if unread:  # staff see it in the application's history; the reply tells the sender
+            record_event(self.db, "attachments_unread", at=now, application_id=app.id if app else None,
+                         message_row=row, files=unread)
         if message.from_addr and assessment.reply_kind:
             reply_state = self._queue_reply(assessment, app, message, row, now)
             outcome.update(reply_kind=assessment.reply_kind, reply_state=reply_state)

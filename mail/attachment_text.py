@@ -1,5 +1,6 @@
-"""The form inside an attachment: as ``Label: value`` text (txt, docx, pdf, xlsx)
-or as fields (JSON).
+"""The form inside an attachment: as ``Label: value`` text (txt, csv, html, docx,
+xlsx, odt, ods, pdf) or as fields (JSON). ``is_document`` tells which other
+attachments were meant to be read, so a reply can say which it could not read.
 
 Attachments come from strangers: every reader is bounded in size and work and
 returns None instead of raising on broken or hostile files.
@@ -7,12 +8,15 @@ returns None instead of raising on broken or hostile files.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import warnings
 import zipfile
 from datetime import date, datetime
+from xml.etree import ElementTree
 
+from mail.html_text import html_to_text
 from mail.message import Attachment
 from rules.form import FIELDS, FIELDS_BY_CODE
 
@@ -26,10 +30,33 @@ MAX_TEXT_CHARS = 500_000
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+
+# Files an applicant sends to be read: documents, spreadsheets, text, and archives that may
+# hold them. Pictures and signatures are not here: a logo in a signature is not a form.
+_DOCUMENT_EXTENSIONS = (
+    ".pdf", ".doc", ".docx", ".docm", ".dot", ".dotx", ".odt", ".ott", ".rtf", ".hwp", ".hwpx", ".pages",
+    ".xls", ".xlsx", ".xlsm", ".ods", ".csv", ".numbers", ".ppt", ".pptx", ".odp", ".key",
+    ".txt", ".text", ".md", ".json", ".htm", ".html", ".xml", ".zip", ".rar", ".7z",
+)
+_DOCUMENT_TYPES = (
+    "application/pdf", "application/msword", "application/rtf", "text/rtf", "application/json",
+    "application/vnd.openxmlformats-officedocument.", "application/vnd.oasis.opendocument.",
+    "application/vnd.ms-", "application/x-hwp", "application/haansoft", "application/vnd.hancom",
+    "application/zip", "application/x-zip", "application/x-rar", "application/x-7z",
+    "text/plain", "text/html", "text/csv",
+)
+
+
+def is_document(att: Attachment) -> bool:
+    """Whether the sender meant ``att`` to be read (a document, a spreadsheet, text), by type or name."""
+    name = (att.filename or "").lower()
+    return name.endswith(_DOCUMENT_EXTENSIONS) or att.content_type.startswith(_DOCUMENT_TYPES)
 
 
 def _kind(att: Attachment) -> str | None:
-    """"json", "text", "docx", "xlsx" or "pdf", by content, then type, then file name."""
+    """"json", "text", "csv", "html", "docx", "xlsx", "odf" or "pdf", by content, then type, then file name."""
     name = (att.filename or "").lower()
     data = att.data
     if data.startswith(b"%PDF-"):
@@ -44,6 +71,10 @@ def _kind(att: Attachment) -> str | None:
         return "pdf"  # not a PDF after all: the reader will say so
     if att.content_type == "application/json" or name.endswith(".json"):
         return "json"
+    if att.content_type.startswith("text/html") or name.endswith((".html", ".htm")):
+        return "html"
+    if att.content_type.startswith("text/csv") or name.endswith(".csv"):
+        return "csv"
     if att.content_type.startswith("text/plain") or name.endswith((".txt", ".text", ".md")):
         return "text"
     return None
@@ -57,6 +88,8 @@ def _office_kind(data: bytes) -> str | None:
         return "docx"
     if "xl/workbook.xml" in names:
         return "xlsx"
+    if "content.xml" in names and "mimetype" in names:  # OpenDocument: .odt, .ods
+        return "odf"
     return None
 
 
@@ -145,6 +178,66 @@ def _xlsx_text(data: bytes) -> str | None:
         workbook.close()
 
 
+def _csv_text(data: bytes) -> str:
+    rows = csv.reader(io.StringIO(decode_text(data)[:MAX_TEXT_CHARS]))
+    return "\n".join(_row_line([_cell_text(v) for v in row[:MAX_SHEET_COLUMNS]])
+                     for _, row in zip(range(MAX_SHEET_ROWS), rows))
+
+
+def _html_text(data: bytes) -> str:
+    return html_to_text(decode_text(data)[:MAX_TEXT_CHARS])
+
+
+_ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _odf_text(data: bytes) -> str | None:
+    """An OpenDocument text or spreadsheet (LibreOffice's .odt, .ods): paragraphs, and table rows as lines."""
+    if _safe_zip_names(data) is None:  # also bounds content.xml's size
+        return None
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = ElementTree.fromstring(archive.read("content.xml"))  # expat refuses entity bombs
+    lines: list[str] = []
+    _odf_lines(root, lines)
+    return "\n".join(lines)
+
+
+def _odf_lines(element: ElementTree.Element, lines: list[str]) -> None:
+    for child in element:
+        if child.tag == f"{_ODF_TABLE}table-row":
+            cells = [" ".join(_odf_inline(c).split()) for c in child if c.tag == f"{_ODF_TABLE}table-cell"]
+            if any(cells) and len(lines) < MAX_SHEET_ROWS * 5:
+                lines.append(_row_line(cells))
+        elif child.tag in (f"{_ODF_TEXT}p", f"{_ODF_TEXT}h"):
+            lines.append(_odf_inline(child))
+        else:
+            _odf_lines(child, lines)
+
+
+def _odf_inline(element: ElementTree.Element) -> str:
+    """A paragraph's text; ODF writes tabs, runs of spaces and line breaks as elements."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == f"{_ODF_TEXT}s":
+            parts.append(_spaces(child.get(f"{_ODF_TEXT}c")))
+        elif child.tag == f"{_ODF_TEXT}tab":
+            parts.append("\t")
+        elif child.tag == f"{_ODF_TEXT}line-break":
+            parts.append("\n")
+        else:
+            parts.append(_odf_inline(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _spaces(count: str | None) -> str:
+    try:
+        return " " * min(max(int(count or 1), 1), 100)  # a hostile count must not fill memory
+    except ValueError:
+        return " "
+
+
 def _pdf_text(data: bytes) -> str | None:
     from pypdf import PdfReader
 
@@ -154,8 +247,11 @@ def _pdf_text(data: bytes) -> str | None:
 
 _READERS = {
     "text": decode_text,
+    "csv": _csv_text,
+    "html": _html_text,
     "docx": _docx_text,
     "xlsx": _xlsx_text,
+    "odf": _odf_text,
     "pdf": _pdf_text,
 }
 

@@ -62,8 +62,11 @@ def compose_reply(
     deadline_note: str | None = None,
     bot_link: str | None = None,
     answers: Sequence[str] = (),
+    unread: Sequence[str] = (),
 ) -> Reply:
-    """The reply of ``kind`` in the applicant's language (English when we do not write theirs)."""
+    """The reply of ``kind`` in the applicant's language (English when we do not write theirs).
+
+    ``unread`` names attached documents that gave no text: the reply says so, first."""
     if kind not in KINDS:
         raise ValueError(f"unknown reply kind {kind!r}; expected one of {', '.join(KINDS)}")
     lang = resolve_language(language)
@@ -83,9 +86,19 @@ def compose_reply(
         deadline_note if kind != "inquiry" else None,
         t.bot_link.format(link=bot_link) if bot_link and kind in _FOLLOWED else None,
     ]
-    paragraphs = [greeting, *middle, *extras, f"-- \n{t.footer}"]
+    unread_note = t.unread_attachments.format(files=_file_names(t, unread)) if unread else None
+    paragraphs = [greeting, unread_note, *middle, *extras, f"-- \n{t.footer}"]
     body = "\n\n".join(p.strip("\n") for p in paragraphs if p and p.strip()) + "\n"
     return Reply(kind, lang, reply_subject(original_subject, reference, t.subjects[kind]), body)
+
+
+def _file_names(t: Texts, names: Sequence[str], limit: int = 60) -> str:
+    """File names as the sender gave them, quoted, one line each at most ``limit`` characters."""
+    shown = []
+    for name in names:
+        name = " ".join(clean_header(name).split())
+        shown.append(t.quote.format(name if len(name) <= limit else name[: limit - 1] + "…"))
+    return t.list_separator.join(dict.fromkeys(shown))
 
 
 def compose_status_update(

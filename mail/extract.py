@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
-from mail.attachment_text import attachment_fields, attachment_text
+from mail.attachment_text import attachment_fields, attachment_text, is_document
 from mail.language import detect_language
 from mail.message import Attachment, ParsedMessage
 from rules import form
@@ -34,6 +34,8 @@ class Extraction:
     language: str | None  # "en", "ko", "es", "fr" or None
     labels_found: int  # distinct form fields recognised
     sources: list[str] = field(default_factory=list)  # "body", "attachment:form.json"
+    # Documents attached that gave no text (a .doc, .hwp, a scanned PDF...), by file name: the reply says so.
+    unread: list[str] = field(default_factory=list)
 
 
 # --- Matching a label at the start of a line -----------------------------------
@@ -366,9 +368,12 @@ def extract(msg: ParsedMessage) -> Extraction:
     sources = ["body"] if body.seen else []
     label_language = body.label_language
     fallback_language = body.language
+    unread = []
     for number, att in enumerate(msg.attachments, start=1):
         found = _attachment_values(att)
         if found is None:
+            if is_document(att):
+                unread.append(att.filename or f"#{number}")
             continue
         values, attachment_seen, languages = found
         if not attachment_seen:
@@ -386,6 +391,7 @@ def extract(msg: ParsedMessage) -> Extraction:
         language=label_language or fallback_language,
         labels_found=len(seen),
         sources=sources,
+        unread=unread,
     )
 
 

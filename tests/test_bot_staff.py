@@ -85,6 +85,16 @@ async def test_app_shows_fields_missing_history_and_messages(staff_desk, bot_api
     assert reply["text"] == "No application KCN-1999-0001."
 
 
+async def test_app_history_names_attachments_the_desk_could_not_read(staff_desk, bot_api):
+    msg = email.message_from_bytes(email_bytes(INCOMPLETE_FORM_EN, message_id="<c@lima.gob.pe>",
+                                               sender="ana@lima.gob.pe"), policy=policy.default)
+    msg.add_attachment(b"\xd0\xcf\x11\xe0" + b"\0" * 100, maintype="application", subtype="msword",
+                       filename="<b>form</b>.doc")
+    outcome = staff_desk.pipeline.process(msg.as_bytes(), source="test")
+    [reply] = await say(bot_api, STAFF, f"/app {outcome.reference}")
+    assert "attachments_unread: <b>form</b>.doc by system" in reply["text"]  # shown as sent, not as markup
+
+
 async def test_find_searches_the_applications(staff_desk, bot_api):
     [reply] = await say(bot_api, STAFF, "/find Cusco")
     assert staff_desk.cusco in reply["text"]

@@ -570,3 +570,25 @@ def test_short_non_ascii_bodies_are_seven_bit_too():
         raw.decode("ascii")
         assert read_wire(raw).get_content().replace("\r\n", "\n") == reply.body
     assert split(wire(reply))[1] == split(bytes(mime(reply)))[1]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", ["inquiry", "missing_fields", "acknowledgement"])
+def test_attachments_we_could_not_read_are_named_first_after_the_greeting(kind, lang):
+    t = texts_for(lang)
+    body = compose(kind, lang, unread=["Formulario K-City.doc", "신청서.hwp"]).body
+    note = t.unread_attachments.format(
+        files=t.list_separator.join(t.quote.format(name) for name in ("Formulario K-City.doc", "신청서.hwp")))
+    intro = {"inquiry": t.inquiry_intro, "missing_fields": t.missing_intro, "acknowledgement": t.ack_intro}[kind]
+    assert body.index(t.greeting_named.format(name="Ana Quispe")) < body.index(note) < body.index(intro)
+
+
+def test_unread_file_names_cannot_break_lines_and_are_shortened():
+    body = compose("inquiry", "en", unread=["evil\r\nBcc: x@y.z.doc", "a" * 300 + ".hwp"]).body
+    note = next(p for p in body.split("\n\n") if p.startswith("We could not read"))
+    assert "\n" not in note and "Bcc: x@y.z.doc" in note
+    assert "a" * 59 + "…" in note and "a" * 61 not in note
+
+
+def test_no_note_when_every_attachment_was_read():
+    assert "could not read" not in compose("inquiry", "en").body

@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mail.attachment_text import (
+    ODT,
+    is_document,
     DOCX,
     MAX_BYTES,
     MAX_UNZIPPED_BYTES,
@@ -696,6 +698,8 @@ def test_unreadable_attachments_are_skipped():
     result = extract(message("Country: Peru", bad))
     assert result.fields["applicant"] == {"country": "PE"}
     assert result.sources == ["body"]
+    # Named for the reply, but not the photo: pictures are not sent to be read.
+    assert result.unread == ["form.pdf", "form.pdf", "form.docx", "form.xlsx", "form.json", "form.json"]
 
 
 def test_zip_bomb_is_refused_before_unpacking():
@@ -809,3 +813,116 @@ def test_thank_you_sentence_ends_a_value_but_not_the_form():
 def test_phone_signature_ends_the_form():
     fields = extract_text("Financing partners: IDB\nSent from my iPhone").fields
     assert fields == {"financing": {"partners": "IDB"}}
+
+
+# --- Formats beyond Office's, and what cannot be read ------------------------------------------
+
+ODF_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+)
+
+
+def odf_bytes(body: str, mimetype: str = "application/vnd.oasis.opendocument.text") -> bytes:
+    """An OpenDocument file as LibreOffice writes one: the mimetype first, then content.xml."""
+    content = f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NAMESPACES}>' \
+              f"<office:body><office:text>{body}</office:text></office:body></office:document-content>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", "<manifest/>")
+    return out.getvalue()
+
+
+def test_odt_attachment_paragraphs_tabs_and_table():
+    body = (
+        "<text:h>Formulaire de candidature</text:h>"
+        "<text:p>Pays :<text:tab/>Pérou</text:p>"
+        "<text:p>Organisation :<text:s/><text:span>Municipalité de Cusco</text:span></text:p>"
+        "<table:table><table:table-row><table:table-cell><text:p>Intitulé du projet</text:p></table:table-cell>"
+        "<table:table-cell><text:p>Transport intelligent</text:p></table:table-cell></table:table-row></table:table>"
+    )
+    result = extract(message("Ci-joint le formulaire.", [Attachment("formulaire.odt", ODT, odf_bytes(body))]))
+    assert result.fields["applicant"]["country"] == "PE"
+    assert result.fields["applicant"]["organization"] == "Municipalité de Cusco"
+    assert result.fields["project"]["title"] == "Transport intelligent"
+    assert result.sources == ["attachment:formulaire.odt"] and result.unread == []
+
+
+def test_ods_spreadsheet_rows_read_as_labels_and_values():
+    body = ("<table:table>" + "".join(
+        f"<table:table-row><table:table-cell><text:p>{label}</text:p></table:table-cell>"
+        f"<table:table-cell><text:p>{value}</text:p></table:table-cell></table:table-row>"
+        for label, value in [("Country", "Colombia"), ("Project title", "Bogotá smart water")]) + "</table:table>")
+    data = odf_bytes(body, "application/vnd.oasis.opendocument.spreadsheet")
+    # Sent with a generic type and no extension: the content says what it is.
+    result = extract(message("", [Attachment("form", "application/octet-stream", data)], from_addr=""))
+    assert result.fields == {"applicant": {"country": "CO"}, "project": {"title": "Bogotá smart water"}}
+
+
+def test_hostile_odt_is_refused_quietly():
+    bomb = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+            + "".join(f'<!ENTITY {chr(98 + i)} "' + f"&{chr(97 + i)};" * 10 + '">' for i in range(8))
+            + f"]><office:document-content {ODF_NAMESPACES}><office:body><office:text><text:p>&i;</text:p>"
+            "</office:text></office:body></office:document-content>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", bomb)
+    assert attachment_text(Attachment("bomb.odt", ODT, out.getvalue())) is None
+    many_spaces = odf_bytes('<text:p>Country:<text:s text:c="999999999"/>Peru</text:p>')
+    assert attachment_text(Attachment("spaces.odt", ODT, many_spaces)) == "Country:" + " " * 100 + "Peru"
+
+
+def test_html_and_csv_attachments():
+    page = "<html><body><table><tr><td>Country</td><td>Peru</td></tr><tr><td>Organization</td>" \
+           "<td>Municipalidad del Cusco</td></tr></table></body></html>"
+    table = "Country,Kenya\nProject title,\"Nairobi, smart mobility\"\n"
+    result = extract(message("", [Attachment("form.html", "text/html", page.encode()),
+                                  Attachment("more.csv", "text/csv", table.encode())], from_addr=""))
+    assert result.fields["applicant"] == {"country": "PE", "organization": "Municipalidad del Cusco"}
+    assert result.fields["project"] == {"title": "Nairobi, smart mobility"}
+    assert result.sources == ["attachment:form.html", "attachment:more.csv"]
+
+
+def blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)  # what a scan is to a text reader: a page with no text
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_documents_we_cannot_read_are_named_and_pictures_are_not():
+    attachments = [
+        Attachment("신청서.hwp", "application/x-hwp", b"HWP Document File" + b"\0" * 100),
+        Attachment("Formulario.doc", "application/msword", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100),
+        Attachment("scan.pdf", "application/pdf", blank_pdf()),
+        Attachment(None, "application/rtf", b"{\\rtf1 Country: Peru}"),
+        Attachment("logo.png", "image/png", b"\x89PNG\r\n\x1a\n"),
+        Attachment("signature.asc", "application/pgp-signature", b"-----BEGIN PGP SIGNATURE-----"),
+        Attachment("brochure.txt", "text/plain", "Cusco is a beautiful city.".encode()),  # read: no form in it
+    ]
+    result = extract(message("Please find our application attached.", attachments))
+    assert result.unread == ["신청서.hwp", "Formulario.doc", "scan.pdf", "#4"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "expected"),
+    [
+        ("form.DOCX", "application/octet-stream", True),
+        ("budget.xls", "application/octet-stream", True),
+        ("application.zip", "application/zip", True),
+        (None, "application/vnd.ms-excel", True),
+        (None, "text/plain", True),
+        ("photo.jpeg", "image/jpeg", False),
+        (None, "message/delivery-status", False),
+        ("invite.ics", "text/calendar", False),
+    ],
+)
+def test_is_document(name, content_type, expected):
+    assert is_document(Attachment(name, content_type, b"")) is expected

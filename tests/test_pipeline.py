@@ -275,3 +275,18 @@ def test_inquiry_naming_its_case_gets_the_engines_verdict(desk):
     body = reply_message(outbox(desk)[0]).get_content()
     assert "a private company cannot apply on its own" in body
     assert "Project title:" in body
+
+
+def test_an_attachment_we_cannot_read_is_named_in_the_reply_and_for_staff(desk):
+    msg = email.message_from_bytes(email_bytes(INCOMPLETE_FORM_EN, subject="Cusco"), policy=policy.default)
+    msg.add_attachment(b"HWP Document File" + b"\0" * 200, maintype="application", subtype="x-hwp",
+                       filename="사업계획서.hwp")
+    outcome = desk.pipeline.process(msg.as_bytes(), source="test")
+    assert outcome.application_status == "incomplete"
+    [row] = outbox(desk)
+    body = reply_message(row).get_content()
+    assert "We could not read the attached “사업계획서.hwp”." in body
+    assert body.index("could not read") < body.index("we need the following information")
+    [event] = desk.db.query("SELECT * FROM events WHERE kind = 'attachments_unread'")
+    assert json.loads(event["detail"]) == {"files": ["사업계획서.hwp"]}
+    assert event["application_id"] == application(desk, outcome.reference)["id"]

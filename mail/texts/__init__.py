@@ -56,6 +56,7 @@ class Texts:
     form_required: str  # {labels}, {sectors}
     info_sites: str
     bot_link: str  # {link}
+    unread_attachments: str  # {files}: attachments that gave no text
     approx: str  # {amount}, {converted}
     yes: str
     no: str

@@ -84,6 +84,11 @@ TEXTS = Texts(
         "Infrastructure and Urban Development Corporation (KIND, www.kindkorea.or.kr)."
     ),
     bot_link="Follow your application on Telegram: {link}",
+    unread_attachments=(
+        "We could not read the attached {files}. We can read Word (.docx), Excel (.xlsx), OpenDocument "
+        "(.odt, .ods), PDF files with text (not scans), web pages (.html) and plain text. Please send the "
+        "form in one of these formats, or write the answers in the body of your email."
+    ),
     approx="{amount} (about {converted})",
     yes="yes",
     no="no",

@@ -84,6 +84,11 @@ TEXTS = Texts(
         "Infrastructure and Urban Development Corporation (KIND, www.kindkorea.or.kr)."
     ),
     bot_link="Siga su solicitud en Telegram: {link}",
+    unread_attachments=(
+        "No hemos podido leer los archivos adjuntos {files}. Podemos leer Word (.docx), Excel (.xlsx), "
+        "OpenDocument (.odt, .ods), PDF con texto (no escaneados), páginas web (.html) y texto simple. "
+        "Envíe el formulario en uno de estos formatos o escriba las respuestas en el cuerpo de su correo."
+    ),
     approx="{amount} (aprox. {converted})",
     yes="sí",
     no="no",

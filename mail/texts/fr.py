@@ -94,6 +94,12 @@ TEXTS = Texts(
         "Korea Overseas Infrastructure and Urban Development Corporation (KIND, www.kindkorea.or.kr)."
     ),
     bot_link=f"Suivez votre candidature sur Telegram{NBSP}: {{link}}",
+    unread_attachments=(
+        "Nous n’avons pas pu lire les pièces jointes {files}. Nous lisons les fichiers Word (.docx), "
+        "Excel (.xlsx), OpenDocument (.odt, .ods), PDF contenant du texte (pas des numérisations), "
+        "pages web (.html) et texte brut. Merci d’envoyer le formulaire dans l’un de ces formats, "
+        "ou d’écrire les réponses dans le corps de votre courriel."
+    ),
     approx="{amount} (environ {converted})",
     yes="oui",
     no="non",
