@@ -7,6 +7,7 @@ from email.utils import parseaddr
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kcity.config import Settings
 from kcity.intake import KnownApplication, assess_message, reply_for, signed_reference, subject_reference
@@ -42,6 +43,7 @@ def check_file(raw: bytes, name: str, settings: Settings) -> dict:
             if assessment.decision else None
         ),
         "status": assessment.status,
+        "unread_attachments": assessment.extraction.unread if assessment.extraction else [],
         "reply": (
             {"kind": reply.kind, "language": reply.language, "subject": reply.subject, "body": reply.body}
             if reply else None
@@ -51,18 +53,26 @@ def check_file(raw: bytes, name: str, settings: Settings) -> dict:
 
 def render_check(result: dict, console: Console | None = None) -> None:
     console = console or Console()
-    table = Table(title=result["file"], show_header=False, title_justify="left")
-    table.add_row("classification", f"{result['classification']} ({result['reason']})")
+    # Subjects, reasons and file names come from strangers: plain Text, never rich markup
+    # (a subject holding "[/bold]" would otherwise stop the command with a MarkupError).
+    table = Table(title=Text(result["file"]), show_header=False, title_justify="left")
+
+    def add(label: str, value: str) -> None:
+        table.add_row(label, Text(value))
+
+    add("classification", f"{result['classification']} ({result['reason']})")
     if result["eligibility"]:
-        table.add_row("eligibility", result["eligibility"]["status"])
+        add("eligibility", result["eligibility"]["status"])
         for reason in result["eligibility"]["reasons"]:
-            table.add_row("", f"- {reason['message']}")
+            add("", f"- {reason['message']}")
     if result["status"]:
-        table.add_row("status", result["status"])
+        add("status", result["status"])
     if result["missing"]:
-        table.add_row("missing", ", ".join(result["missing"]))
+        add("missing", ", ".join(result["missing"]))
     for problem in result["invalid"]:
-        table.add_row("invalid", f"{problem['field']}: {problem['message']}")
+        add("invalid", f"{problem['field']}: {problem['message']}")
+    if result["unread_attachments"]:
+        add("not read", ", ".join(result["unread_attachments"]))
     reply = result["reply"]
-    table.add_row("reply", f"{reply['kind']} in {reply['language']}: {reply['subject']}" if reply else "none")
+    add("reply", f"{reply['kind']} in {reply['language']}: {reply['subject']}" if reply else "none")
     console.print(table)

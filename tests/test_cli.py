@@ -241,3 +241,18 @@ def test_every_command_is_in_the_readme():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = [name for name in main.commands if f"kcity {name}" not in readme]
     assert missing == []
+
+
+def test_check_shows_strangers_text_as_sent_not_as_terminal_markup(tmp_path):
+    import email
+    from email import policy
+
+    msg = email.message_from_bytes(email_bytes("Please find our form attached.", subject="[/bold] our form"),
+                                   policy=policy.default)
+    msg.add_attachment(b"HWP Document File", maintype="application", subtype="x-hwp", filename="[red]form[/].hwp")
+    eml = tmp_path / "markup.eml"
+    eml.write_bytes(msg.as_bytes())
+    result = CliRunner().invoke(main, ["--env-file", "/nonexistent", "check", str(eml)])
+    assert result.exit_code == 0, result.output
+    assert "[/bold] our form" in result.output
+    assert "not read" in result.output and "[red]form[/].hwp" in result.output
