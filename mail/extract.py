@@ -95,8 +95,10 @@ def _line_pattern() -> re.Pattern:
         rf"^{_SPACE}*\|?{_SPACE}*(?:#{{1,6}}{_SPACE}+)?(?:(?:{_BULLET}|{_NUMBERING}){_SPACE}*){{0,3}}"
         rf"{_EMPHASIS}{_SPACE}*(?P<label>{alternatives}){_EMPHASIS}{_SPACE}*"
         rf"(?P<hint>\([^()\n]{{0,40}}\))?{_SPACE}*{_EMPHASIS}"
-        # ":" or "：" (a table row's "|" or tab from HTML cells too), then the value
-        rf"(?:{_SPACE}*[:：|]|\t){_SPACE}*{_EMPHASIS}(?P<value>.*)$",
+        # ":" or "：" (a table row's "|" or tab from HTML cells too), then the value;
+        # or nothing more on the line: a label alone, its value on the lines below
+        # (forms turned into text from PDF or Word often put them so).
+        rf"(?:(?:{_SPACE}*[:：|]|\t){_SPACE}*{_EMPHASIS}(?P<value>.*)|{_SPACE}*\|?{_SPACE}*)$",
         re.IGNORECASE,
     )
 
@@ -106,6 +108,7 @@ class _Label(NamedTuple):
     key: str
     value: str
     hint: str
+    alone: bool = False  # no colon: the line is the label and nothing else
 
 
 def _match_label(line: str, folded: str) -> _Label | None:
@@ -117,8 +120,11 @@ def _match_label(line: str, folded: str) -> _Label | None:
     known = _labels().get(key)
     if known is None:  # a case-insensitive oddity ("ſ" for "s"): not a label we know
         return None
+    hint = (m.group("hint") or "").strip("() ")
+    if m.group("value") is None:
+        return _Label(known[0], key, "", hint, alone=True)
     # Offsets are the same in the original line: take the value as written.
-    return _Label(known[0], key, line[m.start("value"):], (m.group("hint") or "").strip("() "))
+    return _Label(known[0], key, line[m.start("value"):], hint)
 
 
 # --- Lines that end the applicant's own text ------------------------------------
@@ -237,6 +243,7 @@ class _Reader:
         self._code: str | None = None
         self._parts: list[str] = []
         self._hint = ""
+        self._alone = False
         self._paragraph_break = False
 
     def read(self, lines: list[_Line]) -> None:
@@ -244,7 +251,7 @@ class _Reader:
             label = _match_label(line, folded)
             if label:
                 self._close()
-                self._code, self._hint = label.code, label.hint
+                self._code, self._hint, self._alone = label.code, label.hint, label.alone
                 first = label.value.strip()
                 self._parts = [first] if first else []
                 self.seen.append(label.key)
@@ -254,6 +261,8 @@ class _Reader:
 
     def _continue(self, text: str, folded: str) -> None:
         multiline = FIELDS_BY_CODE[self._code].multiline
+        if not text and self._alone and not self._parts:
+            return  # a label alone, then a blank line, then its value
         if not text:
             if multiline and self._parts:  # paragraphs continue until the next label
                 self._paragraph_break = True
@@ -269,7 +278,9 @@ class _Reader:
         self._parts.append(text)
 
     def _close(self) -> None:
-        if self._code is not None:
+        if self._code is not None and self._alone and not self._parts:
+            self.seen.pop()  # a word alone on its line ("Country", a heading) with nothing under it: no label
+        elif self._code is not None:
             kind = FIELDS_BY_CODE[self._code]
             joiner = "\n" if kind.multiline or kind.kind == "choices" else " "
             value = _clean(joiner.join(self._parts))
@@ -279,7 +290,7 @@ class _Reader:
                 self.values[self._code] = value
             else:
                 self.values.setdefault(self._code, "")
-        self._code, self._parts, self._hint, self._paragraph_break = None, [], "", False
+        self._code, self._parts, self._hint, self._alone, self._paragraph_break = None, [], "", False, False
 
 
 @dataclass

@@ -926,3 +926,38 @@ def test_documents_we_cannot_read_are_named_and_pictures_are_not():
 )
 def test_is_document(name, content_type, expected):
     assert is_document(Attachment(name, content_type, b"")) is expected
+
+
+# --- A label alone on its line, the value below (forms turned into text) ----------------------
+
+
+def test_labels_alone_on_their_lines_with_values_below():
+    text = "Country\nPeru\n\nOrganization\n\nMunicipalidad del Cusco\nProject summary\nA smart bus network.\nIt links the old town.\n"
+    result = extract_text(text)
+    assert result.fields["applicant"] == {"country": "PE", "organization": "Municipalidad del Cusco"}
+    assert result.fields["project"]["summary"] == "A smart bus network.\nIt links the old town."
+    assert result.labels_found == 3
+
+
+def test_a_pdf_form_with_labels_above_values():
+    data = pdf_bytes(["Pais", "Colombia", "Titulo del proyecto", "Bogota agua inteligente"])
+    result = extract(message("", [Attachment("formulario.pdf", "application/pdf", data)], from_addr=""))
+    assert result.fields["applicant"]["country"] == "CO"
+    assert result.fields["project"]["title"] == "Bogota agua inteligente"
+
+
+def test_a_label_word_with_nothing_under_it_is_not_a_label():
+    result = extract_text("Country\n\nOrganization: Cusco\n\nEmail\n")
+    assert result.fields == {"applicant": {"organization": "Cusco"}}
+    assert result.labels_found == 1
+
+
+def test_a_line_that_only_starts_with_a_label_is_prose():
+    result = extract_text("Country of origin\nPeru\nOrganization charts\nAttached\n")
+    assert result.fields == {} and result.labels_found == 0
+
+
+def test_korean_labels_alone_on_their_lines():
+    result = extract_text("국가\n페루\n사업명\n쿠스코 스마트 교통\n")
+    assert result.fields == {"applicant": {"country": "PE"}, "project": {"title": "쿠스코 스마트 교통"}}
+    assert result.language == "ko"
