@@ -66,6 +66,8 @@ def _kind(att: Attachment) -> str | None:
             return "docx"
         if att.content_type == XLSX or name.endswith(".xlsx"):
             return "xlsx"
+        if att.content_type in (ODT, ODS) or name.endswith((".odt", ".ods")):
+            return "odf"
         return _office_kind(data)
     if att.content_type == "application/pdf" or name.endswith(".pdf"):
         return "pdf"  # not a PDF after all: the reader will say so
@@ -207,7 +209,7 @@ def _odf_lines(element: ElementTree.Element, lines: list[str]) -> None:
     for child in element:
         if child.tag == f"{_ODF_TABLE}table-row":
             cells = [" ".join(_odf_inline(c).split()) for c in child if c.tag == f"{_ODF_TABLE}table-cell"]
-            if any(cells) and len(lines) < MAX_SHEET_ROWS * 5:
+            if any(cells):
                 lines.append(_row_line(cells))
         elif child.tag in (f"{_ODF_TEXT}p", f"{_ODF_TEXT}h"):
             lines.append(_odf_inline(child))
