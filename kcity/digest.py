@@ -76,6 +76,8 @@ class Digest:
     reply_problems: tuple[dict, ...]
     quarantined_total: int
     quarantined: tuple[dict, ...]
+    unread_total: int
+    unread: tuple[dict, ...]  # at, from_addr, reference, files: attached documents the desk could not read
     call: dict  # state, round, opens, closes, days_left, days_until_open
     status_totals: dict
     by_country: tuple[tuple[str, int], ...]
@@ -250,6 +252,7 @@ def build_digest(
         follow_total, follow_rows = queries.follow_ups(db, s, e, limit=LIST_LIMIT)
         reply_counts, reply_rows = queries.reply_problems(db, s, e, limit=LIST_LIMIT)
         quarantine_total, quarantine_rows = queries.quarantined(db, s, e, limit=LIST_LIMIT)
+        unread_total, unread_rows = queries.unread_attachments(db, s, e, limit=LIST_LIMIT)
         reached = queries.reached_status_counts(db, s, e)
         needs_review = queries.reached_status_list(db, s, e, "needs_review", limit=LIST_LIMIT)
         ineligible = queries.reached_status_list(db, s, e, "ineligible", limit=LIST_LIMIT)
@@ -284,6 +287,9 @@ def build_digest(
             dict(r, subject=_cut(r["subject"]), reason=_cut(r["reason"] or ""), from_addr=_cut(r["from_addr"]))
             for r in quarantine_rows
         ),
+        unread_total=unread_total,
+        unread=tuple(dict(u, from_addr=_cut(u["from_addr"]), files=[_cut(f, 80) for f in u["files"]])
+                     for u in unread_rows),
         call=call,
         status_totals=totals,
         by_country=_ranked(countries, "applicant.country"),
@@ -376,6 +382,7 @@ def _sections(d: Digest, *, cap: int | None = None, top: int | None = None) -> l
         (("Replies bounced / failed: ", None),
          (f"{d.reply_counts.get('bounced', 0)} / {d.reply_counts.get('failed', 0)}", "b")),
         (("Messages quarantined: ", None), (str(d.quarantined_total), "b")),
+        (("Attachments not read: ", None), (str(d.unread_total), "b")),
         (("Unanswered questions: ", None), (str(sum(q["times"] for q in d.unanswered)), "b")),
     ]
     sections.append((f"K-City desk digest, {d.day.isoformat()}", summary))
@@ -433,6 +440,15 @@ def _sections(d: Digest, *, cap: int | None = None, top: int | None = None) -> l
         for q in d.quarantined
     ]
     sections.append((f"Messages quarantined ({d.quarantined_total})", _capped(quarantine, d.quarantined_total, cap)))
+
+    unread = [
+        (*(((u["reference"], "code"), (" ", None)) if u["reference"] else ()),
+         (", ".join(u["files"]), "b"),
+         (f" from {u['from_addr'] or '(unknown sender)'} at {_when(d, u['at'])}", None))
+        for u in d.unread
+    ]
+    sections.append((f"Attachments the desk could not read ({d.unread_total}; the sender was asked for"
+                     " another format)", _capped(unread, d.unread_total, cap)))
 
     sections.append(("Applications by status (all time)",
                      _count_lines((STATUS_LABELS.get(s, s), n) for s, n in d.status_totals.items())

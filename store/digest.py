@@ -173,6 +173,24 @@ def quarantined(db: sqlite_utils.Database, start: str, end: str, *, limit: int) 
     return total, [dict(zip(keys, r)) for r in rows]
 
 
+def unread_attachments(db: sqlite_utils.Database, start: str, end: str, *, limit: int) -> tuple[int, list[dict]]:
+    """Messages of the period whose attached documents the desk could not read (the sender was asked
+    for another format; staff may open them themselves): (how many, the first ``limit``)."""
+    total = db.execute(
+        "SELECT count(*) FROM events WHERE kind = 'attachments_unread' AND at >= ? AND at < ?", [start, end]
+    ).fetchone()[0]
+    rows = db.execute(
+        """SELECT e.at, m.from_addr, a.reference, e.detail FROM events e
+           LEFT JOIN messages m ON m.id = e.message_row
+           LEFT JOIN applications a ON a.id = e.application_id
+           WHERE e.kind = 'attachments_unread' AND e.at >= ? AND e.at < ?
+           ORDER BY e.at, e.id LIMIT ?""",
+        [start, end, limit],
+    ).fetchall()
+    return total, [{"at": at, "from_addr": sender or "", "reference": reference,
+                    "files": json.loads(detail).get("files", [])} for at, sender, reference, detail in rows]
+
+
 def breakdowns(db: sqlite_utils.Database, *, before: str) -> tuple[Counter, Counter, Counter]:
     """Applications created before ``before`` by country, by category and by sector (one scan).
 

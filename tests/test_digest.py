@@ -29,6 +29,7 @@ from kcity.digest_schedule import bot_sender, delivered, due_days, record_delive
 from mail.smtp import SmtpConfig, SmtpSender
 from store.applications import create_application, update_application
 from store.db import open_store, transaction
+from store.events import record_event
 from store.messages import archive_message, finish_message, quarantine_unfetched
 from store.outbox import enqueue_reply, mark_bounced, mark_failed_attempt
 from store.questions import record_question
@@ -91,6 +92,9 @@ def seed(db):
                               subject="Re: our application")
         finish_message(db, row.row, status="processed", classification="follow_up", reason="continues",
                        application_id=follow.id, at=at(inside + timedelta(hours=4)))
+        record_event(db, "attachments_unread", at=at(inside + timedelta(hours=4)), application_id=follow.id,
+                     message_row=row.row, files=["사업계획서.hwp", "<b>scan</b>.pdf"])
+        record_event(db, "attachments_unread", at=at(END + timedelta(hours=1)), files=["tomorrow.doc"])
 
         quarantine_unfetched(db, source="imap", source_key="imap:INBOX:1:7", size=31_000_000, header=b"",
                              received_at=at(inside), reason="too large: 31000000 bytes", from_addr="big@x.org",
@@ -157,6 +161,11 @@ def test_every_section_of_a_seeded_store(db):
     assert d.quarantined_total == 2
     assert sorted(q["reason"] for q in d.quarantined) == [
         "processing failed: ValueError: boom", "too large: 31000000 bytes"]
+    # Attachments the desk could not read: staff may open them themselves.
+    assert d.unread_total == 1
+    [unread] = d.unread
+    assert unread["files"] == ["사업계획서.hwp", "<b>scan</b>.pdf"] and unread["from_addr"] == "city@example.org"
+    assert unread["reference"] == next(a["reference"] for a in d.new_applications if a["organization"] == "Follow Town")
     assert d.call["state"] == "open" and d.call["days_left"] == 10 and d.call["closes"] == "2020-03-20"
     # Totals: every application created before the period's end (not "Tomorrow City").
     assert d.total_applications == 7
@@ -181,6 +190,7 @@ def test_text_names_every_section(db):
     for heading in ("Period: 2020-03-09 09:00 to 2020-03-10 09:00 KST (Asia/Seoul)", "New applications (4)",
                     "Needing review (1)", "Ineligible (1)", "Still incomplete (3)", "Follow-ups received (1)",
                     "Replies bounced or failed (1 bounced, 1 failed)", "Messages quarantined (2)",
+                    "Attachments the desk could not read (1;", "사업계획서.hwp, <b>scan</b>.pdf from city@example.org",
                     "By country", "By category", "By sector", "Questions the desk could not answer",
                     "open, 10 days left (closes 2020-03-20)", "too large: 31000000 bytes", "Old Town"):
         assert heading in text, heading
@@ -216,6 +226,7 @@ def test_hostile_names_are_escaped_in_html_and_telegram(db):
     assert "<script>" not in joined and "&lt;script&gt;" in joined and "Smith &amp; Sons" in joined
     assert set(TELEGRAM_TAG.findall(joined)) <= {"b", "i", "code"}
     assert "<script>alert(1)</script>" in visible(joined)
+    assert "&lt;b&gt;scan&lt;/b&gt;.pdf" in joined and "&lt;b&gt;scan&lt;/b&gt;.pdf" in page
 
 
 def test_telegram_pieces_stay_under_the_limit_for_a_big_day(db):
