@@ -97,18 +97,21 @@ class DeskBot:
             .persistence(SQLitePersistence(self.db, self.writer, update_interval=persistence_interval))
             .build()
         )
-        application.add_handler(CommandHandler("start", self.on_start))
-        application.add_handler(CommandHandler("status", self.on_status))
+        # New messages only: Telegram sends an edited message again, and an edit of an earlier
+        # answer ("Peru" to "Chile") must not count as the answer to the step the check is at now.
+        new = filters.UpdateType.MESSAGE
+        application.add_handler(CommandHandler("start", self.on_start, filters=new))
+        application.add_handler(CommandHandler("status", self.on_status, filters=new))
         if self.staff is not None:
             self.staff.install(application)
         application.add_handler(CallbackQueryHandler(self.on_button))
-        application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
+        application.add_handler(MessageHandler(new & filters.COMMAND, self.on_command))
         # In groups (a staff chat, say) only commands are for the bot; the conversation is one to one.
-        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+        application.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                                self.on_text))
         # Photos, files, stickers, voice: say what the bot can read rather than stay silent.
-        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-                                               self.on_other))
+        application.add_handler(MessageHandler(
+            new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_other))
         application.add_error_handler(self.on_error)
         if application.job_queue is not None:
             application.job_queue.run_repeating(self.notify_status_changes, interval=self.notify_seconds, first=self.notify_seconds)

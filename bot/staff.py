@@ -84,6 +84,7 @@ class StaffCommands:
     def install(self, application: Application) -> None:
         """Staff handlers; added before the public catch-all for commands, so non-staff fall through to it."""
         only_staff = filters.User(user_id=self.staff_ids) if self.staff_ids else filters.User(user_id=[])
+        only_staff = filters.UpdateType.MESSAGE & only_staff  # an edited "/setstatus" must not run twice
         for name, handler in (("digest", self.on_digest), ("apps", self.on_apps), ("app", self.on_app),
                               ("find", self.on_find), ("setstatus", self.on_setstatus),
                               ("unanswered", self.on_unanswered)):

@@ -1268,6 +1268,19 @@ class BotAPIEmulator:
         self.queue_update({"message": message})
         return copy.deepcopy(message)
 
+    def user_edits(self, chat_id: int, message: dict, text: str) -> dict:
+        """Queue an ``edited_message`` update: the user changed the text of ``message`` (as
+        ``user_sends`` returned it), as Telegram's clients let one do."""
+        edited = copy.deepcopy(message)
+        edited["text"] = text
+        edited["edit_date"] = int(time.time())
+        edited.pop("entities", None)
+        entities = _bot_command_entities(text)
+        if entities:
+            edited["entities"] = entities
+        self.queue_update({"edited_message": edited})
+        return copy.deepcopy(edited)
+
     def user_sends_document(
         self,
         chat_id: int,

@@ -365,6 +365,23 @@ async def test_a_restart_mid_questionnaire_resumes_at_the_same_step_and_language
     assert question["text"] == "(3/7) 어떤 유형의 사업입니까?"
 
 
+async def test_an_edited_message_is_not_taken_as_a_new_answer(bot, bot_api):
+    """Editing an earlier message in Telegram sends it again as an update; the check must not read
+    it as the answer to the step it is at now."""
+    chat = Chat(bot_api, 803)
+    await chat.send("/check")
+    await chat.press("pick:organization_type:local_government")
+    sent = bot_api.user_sends(chat.id, "Peru")
+    [question] = await bot_api.wait_for_messages(chat.id, 1, timeout=5)
+    assert question["text"].startswith("(3/7)")
+    bot_api.user_edits(chat.id, sent, "Chile")
+    bot_api.user_edits(chat.id, sent, "/start")
+    [reply] = await chat.send("/deadline")  # the next message gets the next reply, nothing came in between
+    assert "19 days from today" in reply["text"]
+    [question] = await chat.send("/check")
+    assert question["text"].startswith("(1/7)")
+
+
 async def test_each_answer_is_in_the_store_before_any_periodic_save(bot_api, store, monkeypatch):
     """A crash right after a reply loses nothing: the chat's step is written with the update itself."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")

@@ -117,6 +117,16 @@ async def test_setstatus_records_who_and_why_and_tells_the_applicant_once(staff_
     assert "approved" in reply["text"] and "selected" in reply["text"]  # names the statuses there are
 
 
+async def test_an_edited_staff_command_does_not_run_again(staff_desk, bot_api):
+    sent = bot_api.user_sends(STAFF, f"/setstatus {staff_desk.cusco} under_review")
+    await bot_api.wait_for_messages(STAFF, 1, timeout=10)
+    bot_api.user_edits(STAFF, sent, f"/setstatus {staff_desk.cusco} not_selected")
+    [reply] = await say(bot_api, STAFF, f"/app {staff_desk.cusco}")  # answered after the edit was seen
+    assert reply["text"].startswith(f"{staff_desk.cusco}: under_review")
+    changes = staff_desk.db.execute("SELECT count(*) FROM events WHERE kind = 'status_changed'").fetchone()[0]
+    assert changes == 1
+
+
 async def test_unanswered_lists_what_the_desk_could_not_answer(staff_desk, bot_api):
     await say(bot_api, STRANGER, "Will it rain in Seoul tomorrow?")
     await say(bot_api, STRANGER, "will it rain in Seoul tomorrow?")
