@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from helpers import shared_dir
 
@@ -177,16 +175,6 @@ topics:
     )
     assert kb.rank("applications deadline")[0][0] == "only"
     assert kb.answer("nothing matches", "fr").text == "?"
-
-
-def test_fast_once_loaded():
-    questions = [q for _, _, q in CASES] + OFF_TOPIC
-    answer("warm up")
-    start = time.perf_counter()
-    for q in questions:
-        answer(q)
-    per_answer = (time.perf_counter() - start) / len(questions)
-    assert per_answer < 0.005, per_answer
 
 
 @pytest.mark.parametrize(
