@@ -21,6 +21,8 @@ import re
 from datetime import datetime
 from email.message import Message
 
+import charset_normalizer
+
 from mail.html_text import html_to_text
 from mail.message import Attachment, ParsedMessage
 
@@ -81,9 +83,16 @@ _GUESS_LABELS = frozenset(
     {"us-ascii", "ascii", "ansi-x3.4-1968", "us", "unknown-8bit", "x-unknown", "unknown",
      "default", "none"}
 )
-# Undeclared 8-bit text: UTF-8 is checkable; otherwise Windows-1252 is the likeliest,
-# and latin-1 cannot fail.
-_GUESSES = ("utf-8", "cp1252", "latin-1")
+# Undeclared 8-bit text that is not UTF-8 goes to charset-normalizer, held to the charsets
+# mail is really written in: left to itself it also weighs EBCDIC, UTF-16 and DOS code
+# pages, and reads "café" as UTF-16. Windows-1252 stays the answer when it has none.
+_DETECT_SINGLE_BYTE = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256",
+                       "cp1257", "koi8_r", "koi8_u", "iso8859_2", "iso8859_5", "iso8859_7", "cp874")
+_DETECT_MULTI_BYTE = ("cp949", "cp932", "euc_jp", "gb18030", "big5hkscs")
+_DETECT_BYTES = 64 * 1024  # mail can be megabytes; a prefix tells as much
+# With fewer 8-bit bytes than this it guesses wildly ("São Paulo" as Big5, a Russian line as Thai).
+_DETECT_MIN_8BIT = 64
+_ASCII_BYTES = bytes(range(128))
 # Every ASCII byte, then the shift sequences of ISO-2022 ("ESC $ B"), UTF-7 ("+...-") and HZ ("~{").
 _ASCII_PROBE = bytes(range(128)) + b"\x1b$B\x1b(B +AGE- ~{~}"
 
@@ -125,15 +134,12 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
     # Undeclared, ASCII-only or unknown charset: guess.
     if data.isascii():
         return data.decode("ascii"), note
-    for guess in _GUESSES:
-        try:
-            text = data.decode(guess)
-        except UnicodeDecodeError:
-            continue
-        if note is None and charset is not None and label not in ("unknown-8bit", "x-unknown"):
-            note = f"8-bit text labelled {charset!r}, read as {guess}"
-        return text, note
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+    text, guess = _guess(data)
+    if note is None and charset is not None and label not in ("unknown-8bit", "x-unknown"):
+        note = f"8-bit text labelled {charset!r}, read as {guess}"
+    elif note is None and guess not in ("utf-8", "cp1252", "latin-1"):
+        note = f"8-bit text without charset, read as {guess}"  # a statistical guess: say so
+    return text, note
 
 
 def decode_header_value(value: str, fallback_charset: str | None = None) -> str:
@@ -548,6 +554,63 @@ def _candidates(label: str | None) -> tuple[str, ...] | None:
     if not getattr(codec, "_is_text_encoding", True):
         return None  # "base64", "rot13": codecs, but not charsets
     return (codec.name,)
+
+
+def _guess(data: bytes) -> tuple[str, str]:
+    """Text and codec of 8-bit ``data`` in an unknown charset."""
+    try:
+        return data.decode("utf-8"), "utf-8"  # checkable, and cheap to check
+    except UnicodeDecodeError:
+        pass
+    try:
+        codec = _detect(data)
+    except Exception:  # a detector bug must not cost the text
+        codec = None
+    if codec is None:
+        try:
+            return data.decode("cp1252"), "cp1252"  # the likeliest
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "latin-1"  # cannot fail
+    try:
+        return data.decode(codec), codec
+    except UnicodeDecodeError:  # past the examined prefix: a few U+FFFD beat mojibake throughout
+        return data.decode(codec, "replace"), f"{codec}, bytes not valid in it replaced"
+
+
+def _detect(data: bytes) -> str | None:
+    """The legacy charset of 8-bit ``data``, or None when the detector is not confident."""
+    sample = data[:_DETECT_BYTES]
+    if len(sample) < len(data):
+        # End at a space or line break, which no charset here uses inside a character.
+        cut = max(sample.rfind(b" "), sample.rfind(b"\n"))
+        sample = sample[:cut] if cut > 0 else sample
+    if len(sample.translate(None, _ASCII_BYTES)) < _DETECT_MIN_8BIT:
+        return None
+    # Not preemptive: a charset named in the text (an HTML <meta>) would end the comparison early.
+    found = charset_normalizer.from_bytes(
+        sample, cp_isolation=[*_DETECT_SINGLE_BYTE, *_DETECT_MULTI_BYTE], preemptive_behaviour=False
+    )
+    # Japanese read as cp949 is rare syllables and jamo, which it would take for Korean.
+    matches = [m for m in found if m.encoding != "cp949" or _reads_as_korean(str(m))]
+    if not matches:
+        return None
+    best = matches[0]
+    cp1252 = next((m for m in matches if "cp1252" in m.could_be_from_charset), None)
+    if cp1252 is not None and best.coherence < cp1252.coherence + 0.1:
+        return None  # a few accents cannot tell Latin-1 from Latin-2 or Baltic: Western is likelier
+    korean = next((m for m in matches if m.encoding == "cp949"), None)
+    if korean is not None and korean.chaos <= best.chaos:
+        return korean.encoding  # it has no letter statistics for Korean, and Thai can outscore it
+    if best.encoding in _DETECT_MULTI_BYTE or best.coherence >= 0.2:
+        return best.encoding
+    return None  # a single-byte charset in which it recognises no language is a coin toss
+
+
+def _reads_as_korean(text: str) -> bool:
+    """Mostly the 2,350 everyday Hangul syllables of EUC-KR, as Korean text is."""
+    non_ascii = [c for c in text[:4096] if not c.isascii()]  # the start is enough, and cheap
+    everyday = sum("\uac00" <= c <= "\ud7a3" and len(c.encode("euc_kr")) == 2 for c in non_ascii)
+    return everyday >= 0.7 * len(non_ascii)
 
 
 @functools.lru_cache(maxsize=512)

@@ -123,6 +123,148 @@ def test_undeclared_8bit_that_is_not_utf8_falls_back_to_windows_1252():
     assert parsed.text == "Bogotá, Perú"
 
 
+# Undeclared legacy charsets: application mail of a few sentences, as applicants write it.
+RUSSIAN_LETTER = (
+    "Уважаемые коллеги!\n"
+    "Направляем заявку города Казань на участие в программе K-City Network. Наш город развивает "
+    "цифровую инфраструктуру, интеллектуальные транспортные системы и электронное правительство.\n"
+    "С уважением,\nИван Петров, отдел международного сотрудничества"
+)
+KAZAKH_CITY_LETTER = (
+    "Уважаемые коллеги!\n"
+    "Акимат города Алматы направляет заявку на участие в программе K-City. Мы реализуем проекты "
+    "умного города: управление дорожным движением, цифровые госуслуги, мониторинг качества воздуха.\n"
+    "С уважением,\nАйгуль Нурланова, управление цифровизации"
+)
+KOREAN_LETTER = (
+    "안녕하십니까.\n"
+    "수원시는 K-City 네트워크 글로벌 협력 프로그램에 참가 신청서를 제출합니다. 저희 시는 스마트 교통 "
+    "시스템과 디지털 행정 서비스를 추진하고 있으며, 해외 도시와의 협력을 기대하고 있습니다.\n"
+    "감사합니다.\n김민지 드림"
+)
+JAPANESE_LETTER = (
+    "お世話になっております。\n"
+    "横浜市国際局の田中です。K-City ネットワーク国際協力プログラムへの申請書を提出いたします。"
+    "本市ではスマート交通と防災システムの整備を進めております。\n"
+    "よろしくお願いいたします。\n田中 太郎"
+)
+CHINESE_LETTER = (
+    "尊敬的先生/女士：\n"
+    "深圳市人民政府谨此提交参加K-City网络全球合作项目的申请。我市在智慧交通、数字政务和城市管理方面"
+    "积累了丰富经验，希望与各国城市开展合作。\n此致\n敬礼"
+)
+
+
+@pytest.mark.parametrize(
+    ("codec", "text"),
+    [
+        ("koi8_r", RUSSIAN_LETTER),
+        ("cp1251", KAZAKH_CITY_LETTER),
+        ("cp949", KOREAN_LETTER),
+        ("shift_jis", JAPANESE_LETTER),
+        ("euc_jp", JAPANESE_LETTER),
+        ("gb2312", CHINESE_LETTER),
+    ],
+)
+def test_undeclared_legacy_charset_is_detected_and_noted(codec, text):
+    parsed = parse_message(mail("From: a@example.org\nSubject: s", text.encode(codec)))
+    assert parsed.text == text
+    assert any("without charset, read as" in defect for defect in parsed.defects)
+
+
+@pytest.mark.parametrize("label", ["unknown-8bit", "x-unknown", "us-ascii", "x-klingon"])
+def test_uninformative_label_on_legacy_text_is_detected(label):
+    parsed = parse_message(text_mail(RUSSIAN_LETTER.encode("koi8_r"), f"text/plain; charset={label}"))
+    assert parsed.text == RUSSIAN_LETTER
+
+
+def test_declared_charset_is_honoured_even_when_detection_would_differ():
+    # KOI8-R bytes labelled latin-1 are read as the label says: the sender's word beats a guess.
+    data = RUSSIAN_LETTER.encode("koi8_r")
+    assert decode_bytes(data, "iso-8859-1") == (data.decode("cp1252"), None)
+    assert decode_bytes(data, "koi8-r") == (RUSSIAN_LETTER, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Left to itself, the detector reads most of these as UTF-16, Big5, Urdu, EBCDIC or Latin-2.
+        "café", "Montréal", "Ça va ? Crème brûlée à Genève", "Réf. n° 12 : 5 €", "“Smart City” – L’équipe",
+        "Bogotá, Perú", "São Paulo", "¿Qué tal, Señor Núñez?", "¡Hola, José!", "Ñandú",
+        "Grüße aus München", "Jönköping", "Düsseldorf, Köln und Zürich", "Straße",
+    ],
+)
+def test_short_undeclared_western_text_stays_windows_1252(text):
+    assert decode_bytes(text.encode("cp1252"), None) == (text, None)
+
+
+FRENCH_LETTER = (
+    "Madame, Monsieur,\nNous avons le plaisir de vous soumettre la candidature de la ville de Besançon. "
+    "Notre équipe a développé des projets innovants : éclairage public intelligent, gestion des déchets, "
+    "mobilité électrique et télé-services. Le budget prévu s’élève à 5 000 € par an, réparti entre "
+    "l’État, la région et la métropole. Veuillez agréer nos salutations distinguées.\nFrançois Lefèvre, "
+    "chargé de mission « Ville intelligente », Hôtel de Ville, Besançon"
+)
+SPANISH_LETTER = (
+    "Estimados señores:\nAdjuntamos la solicitud de la ciudad de Medellín para el programa de cooperación. "
+    "Nuestra alcaldía trabaja en movilidad sostenible, gestión del agua, iluminación pública y gobierno "
+    "electrónico. ¿Podrían confirmarnos la recepción? ¿Cuál es el plazo? Atentamente,\nJosé Pérez Núñez, "
+    "Oficina de Relaciones Internacionales, Alcaldía de Medellín, Bogotá, Perú, Córdoba"
+)
+GERMAN_LETTER = (
+    "Sehr geehrte Damen und Herren,\nanbei übersenden wir Ihnen die Bewerbung der Stadt Düsseldorf. Unsere "
+    "Schwerpunkte sind öffentlicher Nahverkehr, Energieeffizienz, Wärmeplanung und digitale Bürgerdienste. "
+    "Für Rückfragen stehen wir gerne zur Verfügung; Grüße auch von Frau Jürgens aus München.\nMit "
+    "freundlichen Grüßen\nJürgen Müller, Amt für Stadtentwicklung, Königsallee 5, Düsseldorf"
+)
+
+
+@pytest.mark.parametrize("text", [FRENCH_LETTER, SPANISH_LETTER, GERMAN_LETTER])
+def test_long_undeclared_western_text_stays_windows_1252(text):
+    text = "\n\n".join([text] * 4)  # a thread that quotes the earlier letters
+    data = text.encode("cp1252")
+    assert len(data.translate(None, bytes(range(128)))) >= 64  # enough 8-bit bytes for the detector to look
+    assert decode_bytes(data, None) == (text, None)
+
+
+def test_undeclared_utf8_is_read_as_utf8_without_a_note():
+    text = f"{KOREAN_LETTER}\n{RUSSIAN_LETTER}\nCafé"
+    assert decode_bytes(text.encode("utf-8"), None) == (text, None)
+
+
+def test_megabytes_of_undeclared_multibyte_text_are_detected_from_a_prefix():
+    # Only the first 64 KB are examined, ended at a line break: byte 65,536 is mid-character here.
+    text = "x" + (JAPANESE_LETTER + "\n") * 20_000
+    data = text.encode("shift_jis")
+    assert len(data) > 3_000_000
+    with pytest.raises(UnicodeDecodeError):
+        data[:65536].decode("shift_jis")
+    assert decode_bytes(data, None) == (text, "8-bit text without charset, read as cp932")
+
+
+def test_bytes_past_the_examined_prefix_that_do_not_fit_are_replaced_and_noted():
+    data = (KOREAN_LETTER + "\n").encode("cp949") * 1000 + b"\xff end"
+    text, note = decode_bytes(data, None)
+    assert text.startswith(KOREAN_LETTER) and text.endswith("\ufffd end")
+    assert "cp949" in note and "replaced" in note
+
+
+def test_long_raw_8bit_korean_subject_without_charset_is_detected():
+    subject = "K-City 네트워크 글로벌 협력 프로그램 참가 신청서를 제출합니다 (경기도 수원시 국제협력과)"
+    parsed = parse_message(mail(b"From: a@example.org\nSubject: " + subject.encode("cp949")))
+    assert parsed.subject == subject
+
+
+@pytest.mark.parametrize(
+    ("codec", "subject"), [("koi8_r", "Заявка на участие: город Казань"), ("cp949", "신청서 제출 - 수원시")]
+)
+def test_short_raw_8bit_subject_without_charset_is_read_as_windows_1252(codec, subject):
+    # Too few bytes for a reliable guess: read as before rather than guessed at random.
+    data = subject.encode(codec)
+    parsed = parse_message(mail(b"From: a@example.org\nSubject: " + data))
+    assert parsed.subject == data.decode("cp1252")
+
+
 def test_us_ascii_label_on_utf8_text_is_read_as_utf8_and_noted():
     parsed = parse_message(text_mail("Düsseldorf".encode(), "text/plain; charset=us-ascii"))
     assert parsed.text == "Düsseldorf"
