@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 
 from mail.html_text import html_to_text
 from mail.message import Attachment
+from mail.parse import decode_bytes
 from rules.form import FIELDS, FIELDS_BY_CODE
 
 MAX_BYTES = 5 * 1024 * 1024  # per attachment, as received
@@ -109,7 +110,8 @@ def _safe_zip_names(data: bytes) -> set[str] | None:
 
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with BOM; else CP949 if it reads as
-    Korean, else Windows-1252, which decodes any byte."""
+    Korean (a short Korean form is below what charset detection can tell); else
+    what the mail parser makes of undeclared text (detection, then Windows-1252)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
     try:
@@ -123,7 +125,7 @@ def decode_text(data: bytes) -> str:
             return korean
     except UnicodeDecodeError:
         pass
-    return data.decode("cp1252", errors="replace")
+    return decode_bytes(data, None)[0]
 
 
 def _cell_text(value) -> str:

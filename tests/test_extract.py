@@ -951,3 +951,11 @@ def test_korean_labels_alone_on_their_lines():
     result = extract_text("국가\n페루\n사업명\n쿠스코 스마트 교통\n")
     assert result.fields == {"applicant": {"country": "PE"}, "project": {"title": "쿠스코 스마트 교통"}}
     assert result.language == "ko"
+
+
+def test_text_attachment_in_an_undeclared_cyrillic_charset():
+    letter = ("Country: Kazakhstan\nOrganization: Акимат города Алматы\n"
+              "Project title: Умная система общественного транспорта для города Алматы\n"
+              "Project summary: Интеллектуальная транспортная система с датчиками на перекрёстках.\n")
+    result = extract(message("", [Attachment("заявка.txt", "text/plain", letter.encode("koi8-r"))], from_addr=""))
+    assert result.fields["applicant"]["organization"] == "Акимат города Алматы"
