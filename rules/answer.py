@@ -68,7 +68,7 @@ _STOPWORDS = frozenset(
     """a an the of to in on for and or is are be can could may do does we our us i my you your it
     this that with what which who when where how there any by from at as will would should s me
     has have had been was were am did its their they them these those if so than then also into
-    must need want like know get exactly just under whether obtain obtener conseguir obtenir
+    must need want like know exactly just under whether obtain obtener conseguir obtenir
     tell please about project program programme city call smart network kcity
     exist exists existe existen existent existait
     help helping assist

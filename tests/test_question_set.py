@@ -30,7 +30,8 @@ _spec.loader.exec_module(bench)
 HERE = Path(__file__).resolve().parent
 BLIND = HERE / "questions_blind.yaml"
 # Later blind sets: file -> the split every item carries.
-LATER_BLIND = {"questions_blind2.yaml": "blind2", "questions_blind3.yaml": "blind3"}
+LATER_BLIND = {"questions_blind2.yaml": "blind2", "questions_blind3.yaml": "blind3",
+               "questions_blind4.yaml": "blind4"}
 SETS = ("questions.yaml", "questions_blind.yaml", *LATER_BLIND)
 MIN_QUESTIONS = 150
 MIN_BLIND_QUESTIONS = 150
