@@ -17,6 +17,8 @@ CASES = [
     ("who_may_apply", "ko", "우리 시 정부가 신청 자격이 되나요?"),
     ("who_may_apply", "es", "¿Un gobierno provincial puede postular?"),
     ("who_may_apply", "fr", "Qui a le droit de postuler ?"),
+    ("who_may_apply", "fr", "Qui peut candidater ?"),  # once lost to a paraphrase about fees for a candidature
+    ("who_may_apply", "en", "Who can apply?"),
     ("private_companies", "en", "Are private companies allowed to apply alone?"),
     ("private_companies", "ko", "민간 회사 혼자서 지원해도 되나요?"),
     ("private_companies", "es", "¿Una compañía privada puede participar sola?"),
