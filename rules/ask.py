@@ -15,7 +15,7 @@ from datetime import datetime
 from babel.dates import get_timezone_name
 
 from rules import case as cases
-from rules.answer import Answer, answer
+from rules.answer import Answer, answer, shipped_knowledge
 from rules.decision import Decision
 from rules.eligibility import assess
 from rules.phrases import phrase
@@ -23,7 +23,7 @@ from rules.rounds import Round, load_rounds
 from rules.timing import CLOSED, OPEN, CallStatus, call_status
 from rules.verdict import day, describe_case, verdict_lines
 
-__all__ = ["DATED_TOPICS", "Reply", "ask", "call_sentence"]
+__all__ = ["DATED_TOPICS", "Reply", "ask", "call_sentence", "topic_reply"]
 
 # Topics whose answer is only true on some days: each gets today's state of the call.
 DATED_TOPICS = frozenset({"application_window", "how_to_submit"})
@@ -62,6 +62,8 @@ class Reply:
             "confidence": self.answer.confidence,
             "topic": self.answer.topic,
         }
+        if self.answer.suggestions:
+            data["suggestions"] = list(self.answer.suggestions)
         if self.eligibility is not None:
             data["eligibility"] = {**self.eligibility.as_dict(), "case": self.case}
         return data
@@ -71,12 +73,23 @@ def ask(question: str, *, now: datetime, lang: str | None = None, rounds: Sequen
     """The answer to ``question`` on the day ``now`` (aware), in ``lang`` or the question's language."""
     rounds = list(rounds) if rounds is not None else load_rounds()
     found = answer(question, lang)
-    lang = found.language
     call = call_status(now, rounds)
     case = cases.read_case(question)
-    decision = None
-    if _names_a_case(case, found):
-        decision = assess(case, call.round)
+    decision = assess(case, call.round) if _names_a_case(case, found) else None
+    return _reply(question, found, call, case, decision)
+
+
+def topic_reply(topic_id: str, *, now: datetime, lang: str, rounds: Sequence[Round] | None = None) -> Reply:
+    """A topic's answer on the day ``now``, as ``ask`` gives it: for an asker who picked the topic
+    among the suggestions of an answer that did not know (``Answer.suggestions``)."""
+    topic = shipped_knowledge().topics[topic_id]
+    found = Answer(topic.answers[lang], lang, list(topic.citations), 1.0, topic.id)
+    call = call_status(now, list(rounds) if rounds is not None else load_rounds())
+    return _reply(topic.titles[lang], found, call, {}, None)
+
+
+def _reply(question: str, found: Answer, call: CallStatus, case: dict, decision: Decision | None) -> Reply:
+    lang = found.language
     parts = []
     if decision is not None:
         parts.append("\n".join([

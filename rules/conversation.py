@@ -21,7 +21,7 @@ from datetime import datetime
 from mail.texts import resolve_language
 from rules import form, normalize
 from rules.answer import KnowledgeBase, shipped_knowledge
-from rules.ask import Reply, ask, call_sentence
+from rules.ask import Reply, ask, call_sentence, topic_reply
 from rules.eligibility import assess
 from rules.phrases import LANGUAGE_NAMES, phrase
 from rules.rounds import Round, load_rounds
@@ -161,6 +161,11 @@ class Conversation:
             return self._back(state)
         if kind == "restart":
             return self._begin_check(state)
+        if kind == "topic" and rest in self.knowledge.topics:  # a suggestion picked (see ``text``)
+            reply = topic_reply(rest, now=now, lang=state["lang"], rounds=self.rounds)
+            if state.get("step"):
+                return Turn((self._answer_say(reply), self._question(state)))
+            return Turn((self._answer_say(reply),))
         step_id, _, value = rest.partition(":")
         if state.get("step") != step_id or step_id not in _STEP:
             # A button from an earlier question: ask the current one again rather than guess.
@@ -190,14 +195,27 @@ class Conversation:
                 return self._record(state, step, value, now)
         reply = ask(text, now=now, lang=state["lang"] if state["chosen"] else None, rounds=self.rounds)
         lang = state["lang"]
+        # Not understood, but near some topics: the asker may pick one rather than rephrase.
+        suggested = self._suggestion_buttons(reply, lang)
         if step is not None:
             if reply.known:
                 return Turn((self._answer_say(reply), self._question(state)), question=reply)
-            return Turn((Say(_not_understood(step, text, lang)), self._question(state)), question=reply)
+            not_understood = _not_understood(step, text, lang)
+            if suggested:
+                not_understood += "\n\n" + phrase("suggest_intro", lang)
+            return Turn((Say(not_understood, suggested), self._question(state)), question=reply)
         buttons = ()
         if reply.eligibility is not None or not reply.known:
-            buttons = ((self._menu_button("check", lang), self._menu_button("apply", lang)),)
+            buttons = (*suggested, (self._menu_button("check", lang), self._menu_button("apply", lang)))
+        if suggested:
+            return Turn((Say(reply.text + "\n\n" + phrase("suggest_intro", lang), buttons),), question=reply)
         return Turn((self._answer_say(reply, buttons),), question=reply)
+
+    def _suggestion_buttons(self, reply: Reply, lang: str) -> tuple[tuple[Button, ...], ...]:
+        if reply.known:
+            return ()
+        topics = self.knowledge.topics
+        return tuple((Button(topics[tid].titles[lang], f"topic:{tid}"),) for tid in reply.answer.suggestions)
 
     # The guided check ----------------------------------------------------------
 

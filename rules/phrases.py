@@ -46,6 +46,12 @@ PHRASES: dict[str, dict[str, str]] = {
     "button_form": {"en": "Get the form", "ko": "신청서 양식 받기", "es": "Obtener el formulario",
                     "fr": "Obtenir le formulaire"},
     "button_menu": {"en": "Menu", "ko": "메뉴", "es": "Menú", "fr": "Menu"},
+    "suggest_intro": {
+        "en": "Perhaps your question is about one of these:",
+        "ko": "혹시 다음 중 하나에 관한 질문이신가요?",
+        "es": "¿Quizá su pregunta trata de alguno de estos temas?",
+        "fr": "Votre question porte-t-elle sur l’un de ces sujets ?",
+    },
     "ask_prompt": {
         "en": "Write your question in your own words, in English, Korean, Spanish or French.",
         "ko": "질문을 자유롭게 입력해 주십시오. 한국어, 영어, 스페인어, 프랑스어로 답변해 드립니다.",

@@ -170,6 +170,7 @@ def test_load_knowledge_from_text():
 fallback: {en: "?", ko: "?", es: "?", fr: "?"}
 topics:
   - id: only
+    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
     citations: ["c"]
     answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
     questions: {en: ["deadline for applications"]}
@@ -262,3 +263,21 @@ def test_concept_words_must_be_close_not_just_share_a_prefix(kb):
 
 def test_close_topics_are_settled_by_coverage():
     assert answer("What kind of support do selected projects get?").topic == "support_types"
+
+
+def test_an_unsure_answer_names_the_nearest_topics_and_a_sure_one_none(kb):
+    unsure = answer("Tell me about the money side")
+    assert unsure.topic is None and unsure.suggestions == ("funding_cap", "ppp_pis_fund")
+    assert answer("What about banks?").suggestions == ()  # near nothing: nothing to offer
+    assert answer("Who can apply?").suggestions == ()  # answered
+
+
+def test_the_call_does_not_say_is_never_offered(kb):
+    for question in ("How much is the fee to apply, roughly?", "Is there a fee?", "¿Hay que pagar algo?"):
+        assert "not_in_call" not in answer(question).suggestions
+
+
+def test_every_topic_has_a_short_title_in_every_language(kb):
+    for topic in kb.topics.values():
+        assert set(topic.titles) == set(LANGUAGES), topic.id
+        assert all(0 < len(title) <= 48 for title in topic.titles.values()), topic.titles

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from rules.answer import shipped_knowledge
-from rules.ask import DATED_TOPICS, ask, call_sentence
+from rules.ask import DATED_TOPICS, ask, call_sentence, topic_reply
 from rules.form import LANGUAGES
 from rules.timing import call_status
 
@@ -252,3 +252,12 @@ def test_verdict_in_the_given_language():
     assert reply.language == "ko"
     assert "민간기업은 단독으로 신청할 수 없습니다" in reply.text
     assert "말씀하신 내용:" in reply.text
+
+
+def test_an_unsure_reply_lists_its_suggestions_and_a_picked_topic_is_answered_for_today():
+    data = ask("Tell me about the money side", now=IN_WINDOW).as_dict()
+    assert data["topic"] is None and data["suggestions"] == ["funding_cap", "ppp_pis_fund"]
+    assert "suggestions" not in ask("Who can apply?", now=IN_WINDOW).as_dict()
+    picked = topic_reply("application_window", now=IN_WINDOW, lang="es")
+    assert picked.answer.topic == "application_window" and "39 días" in picked.text
+    assert picked.known and picked.language == "es"

@@ -365,6 +365,18 @@ async def test_a_restart_mid_questionnaire_resumes_at_the_same_step_and_language
     assert question["text"] == "(3/7) 어떤 유형의 사업입니까?"
 
 
+async def test_an_unsure_answer_offers_topics_and_a_tap_answers(bot, bot_api):
+    chat = Chat(bot_api, 804)
+    [reply] = await chat.send("Tell me about the money side")
+    assert "I don't know" in reply["text"] and "Perhaps your question is about one of these:" in reply["text"]
+    assert button_data(reply)[:2] == ["topic:funding_cap", "topic:ppp_pis_fund"]
+    assert button_labels(reply)[:2] == ["How much per project", "PPP and the PIS fund"]
+    [answer] = await chat.press("topic:funding_cap")
+    assert "one billion KRW" in answer["text"]
+    [unanswered] = bot.db.query("SELECT topic FROM questions WHERE text = 'Tell me about the money side'")
+    assert unanswered["topic"] is None  # staff still see it among the questions the desk could not answer
+
+
 async def test_an_edited_message_is_not_taken_as_a_new_answer(bot, bot_api):
     """Editing an earlier message in Telegram sends it again as an update; the check must not read
     it as the answer to the step it is at now."""

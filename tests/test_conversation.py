@@ -557,3 +557,49 @@ def test_a_free_question_outside_the_check_has_no_check_step():
     assert turn.question is not None and turn.question.eligibility.status == "ineligible"
     assert "menu:check" in data_of(turn)
     assert desk.state["step"] is None
+
+
+# --- Suggestions when the desk does not know ---------------------------------------------------
+
+VAGUE = "Tell me about the money side"  # near the funding topics, sure of none
+
+
+def test_a_question_the_desk_is_unsure_of_offers_the_nearest_topics_to_pick():
+    desk = Desk("en")
+    turn = desk.write(VAGUE)
+    assert turn.question is not None and turn.question.answer.topic is None
+    assert "I don't know" in text_of(turn) and "Perhaps your question is about one of these:" in text_of(turn)
+    assert data_of(turn) == ["topic:funding_cap", "topic:ppp_pis_fund", "menu:check", "menu:apply"]
+    assert labels_of(turn)[:2] == ["How much per project", "PPP and the PIS fund"]
+    picked = desk.press("topic:funding_cap")
+    assert "one billion KRW" in text_of(picked) and "I don't know" not in text_of(picked)
+    assert desk.state["step"] is None
+
+
+def test_a_picked_dated_topic_says_where_the_call_stands_today():
+    desk = Desk("fr")
+    picked = desk.press("topic:application_window")
+    assert DAYS_39["fr"] in text_of(picked)
+
+
+def test_a_question_near_nothing_offers_no_topics():
+    turn = Desk("en").write("What about banks?")
+    assert not [d for d in data_of(turn) if d.startswith("topic:")]
+    assert "Perhaps" not in text_of(turn)
+
+
+def test_suggestions_in_the_middle_of_the_check_then_the_step_again():
+    desk = Desk("es")
+    desk.command("check")
+    turn = desk.write("Cuéntenme del tema del dinero")
+    assert [d for d in data_of(turn) if d.startswith("topic:")], text_of(turn)
+    assert Q_CATEGORY["es"] not in text_of(turn)  # still at the first step
+    picked = desk.press([d for d in data_of(turn) if d.startswith("topic:")][0])
+    assert len(picked.says) == 2 and picked.says[1].text.startswith("(1/7)")
+    assert desk.state["step"] == STEPS[0].id
+
+
+def test_an_unknown_topic_button_is_not_an_answer():
+    desk = Desk("en")
+    turn = desk.press("topic:weather")
+    assert "I don't know" not in text_of(turn) and desk.state["step"] is None
