@@ -161,8 +161,10 @@ class Conversation:
             return self._back(state)
         if kind == "restart":
             return self._begin_check(state)
-        if kind == "topic" and rest in self.knowledge.topics:  # a suggestion picked (see ``text``)
-            reply = topic_reply(rest, now=now, lang=state["lang"], rounds=self.rounds)
+        topic_id, _, asked_in = rest.partition(":")
+        if kind == "topic" and topic_id in self.knowledge.topics:  # a suggestion picked (see ``text``)
+            lang = asked_in if asked_in in LANGUAGE_NAMES else state["lang"]  # the question's language
+            reply = topic_reply(topic_id, now=now, lang=lang, rounds=self.rounds)
             if state.get("step"):
                 return Turn((self._answer_say(reply), self._question(state)))
             return Turn((self._answer_say(reply),))
@@ -195,27 +197,25 @@ class Conversation:
                 return self._record(state, step, value, now)
         reply = ask(text, now=now, lang=state["lang"] if state["chosen"] else None, rounds=self.rounds)
         lang = state["lang"]
-        # Not understood, but near some topics: the asker may pick one rather than rephrase.
-        suggested = self._suggestion_buttons(reply, lang)
         if step is not None:
             if reply.known:
                 return Turn((self._answer_say(reply), self._question(state)), question=reply)
-            not_understood = _not_understood(step, text, lang)
-            if suggested:
-                not_understood += "\n\n" + phrase("suggest_intro", lang)
-            return Turn((Say(not_understood, suggested), self._question(state)), question=reply)
-        buttons = ()
+            text, offered = self._offer(reply, _not_understood(step, text, lang), lang)
+            return Turn((Say(text, offered), self._question(state)), question=reply)
+        text, offered = self._offer(reply, reply.text, reply.language)
+        buttons = offered
         if reply.eligibility is not None or not reply.known:
-            buttons = (*suggested, (self._menu_button("check", lang), self._menu_button("apply", lang)))
-        if suggested:
-            return Turn((Say(reply.text + "\n\n" + phrase("suggest_intro", lang), buttons),), question=reply)
-        return Turn((self._answer_say(reply, buttons),), question=reply)
+            buttons = (*offered, (self._menu_button("check", lang), self._menu_button("apply", lang)))
+        return Turn((Say(text, buttons),), question=reply)
 
-    def _suggestion_buttons(self, reply: Reply, lang: str) -> tuple[tuple[Button, ...], ...]:
-        if reply.known:
-            return ()
+    def _offer(self, reply: Reply, text: str, lang: str) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+        """``text``, and when the desk did not know but the question came near some topics, an offer
+        to pick one of them (a button each), in ``lang``, the language ``text`` is in."""
+        if reply.known or not reply.answer.suggestions:
+            return text, ()
         topics = self.knowledge.topics
-        return tuple((Button(topics[tid].titles[lang], f"topic:{tid}"),) for tid in reply.answer.suggestions)
+        buttons = tuple((Button(topics[tid].titles[lang], f"topic:{tid}:{lang}"),) for tid in reply.answer.suggestions)
+        return text + "\n\n" + phrase("suggest_intro", lang), buttons
 
     # The guided check ----------------------------------------------------------
 

@@ -369,9 +369,9 @@ async def test_an_unsure_answer_offers_topics_and_a_tap_answers(bot, bot_api):
     chat = Chat(bot_api, 804)
     [reply] = await chat.send("Tell me about the money side")
     assert "I don't know" in reply["text"] and "Perhaps your question is about one of these:" in reply["text"]
-    assert button_data(reply)[:2] == ["topic:funding_cap", "topic:ppp_pis_fund"]
+    assert button_data(reply)[:2] == ["topic:funding_cap:en", "topic:ppp_pis_fund:en"]
     assert button_labels(reply)[:2] == ["How much per project", "PPP and the PIS fund"]
-    [answer] = await chat.press("topic:funding_cap")
+    [answer] = await chat.press("topic:funding_cap:en")
     assert "one billion KRW" in answer["text"]
     [unanswered] = bot.db.query("SELECT topic FROM questions WHERE text = 'Tell me about the money side'")
     assert unanswered["topic"] is None  # staff still see it among the questions the desk could not answer

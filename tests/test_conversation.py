@@ -569,9 +569,9 @@ def test_a_question_the_desk_is_unsure_of_offers_the_nearest_topics_to_pick():
     turn = desk.write(VAGUE)
     assert turn.question is not None and turn.question.answer.topic is None
     assert "I don't know" in text_of(turn) and "Perhaps your question is about one of these:" in text_of(turn)
-    assert data_of(turn) == ["topic:funding_cap", "topic:ppp_pis_fund", "menu:check", "menu:apply"]
+    assert data_of(turn) == ["topic:funding_cap:en", "topic:ppp_pis_fund:en", "menu:check", "menu:apply"]
     assert labels_of(turn)[:2] == ["How much per project", "PPP and the PIS fund"]
-    picked = desk.press("topic:funding_cap")
+    picked = desk.press("topic:funding_cap:en")
     assert "one billion KRW" in text_of(picked) and "I don't know" not in text_of(picked)
     assert desk.state["step"] is None
 
@@ -603,3 +603,12 @@ def test_an_unknown_topic_button_is_not_an_answer():
     desk = Desk("en")
     turn = desk.press("topic:weather")
     assert "I don't know" not in text_of(turn) and desk.state["step"] is None
+
+
+def test_an_offer_is_in_the_language_of_the_text_it_follows():
+    desk = Desk(None)  # no language chosen: a question in French is answered in French
+    turn = desk.write("Parlez-moi du financement en general")
+    offered = [d for d in data_of(turn) if d.startswith("topic:")]
+    assert offered and all(d.endswith(":fr") for d in offered), data_of(turn)
+    assert "Votre question porte-t-elle" in text_of(turn)
+    assert "I don't know" not in text_of(desk.press(offered[0]))
