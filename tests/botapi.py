@@ -300,6 +300,25 @@ def _is_space(ch: str) -> bool:
     return ch in " \t\r\n\v\f\0"
 
 
+def _pre_language(text: str, i: int) -> tuple[str, int]:
+    """After a pre block's opening ``` at ``i``: its language (up to a space or a backtick) and where
+    its text starts, past one line break (TDLib's rule, the same in Markdown and MarkdownV2)."""
+    n = len(text)
+
+    def at(k: int) -> str:
+        return text[k] if k < n else "\0"
+
+    language = ""
+    language_end = i
+    while not _is_space(at(language_end)) and at(language_end) != "`":
+        language_end += 1
+    if i != language_end and language_end < n and text[language_end] != "`":
+        language, i = text[i:language_end], language_end
+    if at(i) in "\n\r":
+        i += 2 if at(i + 1) in "\n\r" and at(i) != at(i + 1) else 1
+    return language, i
+
+
 def parse_html(text: str, *, strict: bool = False) -> tuple[str, list[dict]]:
     """Telegram's HTML parse mode: (visible text, Bot API entities) or ParseError.
 
@@ -602,19 +621,8 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict]]:
                 kind = "text_link"
             elif c == "`":
                 if at(i + 1) == "`" and at(i + 2) == "`":
-                    i += 3
                     kind = "pre"
-                    language_end = i
-                    while not _is_space(at(language_end)) and at(language_end) != "`":
-                        language_end += 1
-                    if i != language_end and language_end < n and text[language_end] != "`":
-                        argument = text[i:language_end]
-                        i = language_end
-                    if at(i) in "\n\r":
-                        if at(i + 1) in "\n\r" and at(i) != at(i + 1):
-                            i += 2
-                        else:
-                            i += 1
+                    argument, i = _pre_language(text, i + 3)
                     i -= 1
                 else:
                     kind = "code"
@@ -772,19 +780,8 @@ def parse_markdown(text: str) -> tuple[str, list[dict]]:
         language = ""
         i += 1
         if c == "`" and at(i) == "`" and at(i + 1) == "`":
-            i += 2
             is_pre = True
-            language_end = i
-            while not _is_space(at(language_end)) and at(language_end) != "`":
-                language_end += 1
-            if i != language_end and language_end < n and text[language_end] != "`":
-                language = text[i:language_end]
-                i = language_end
-            if at(i) in "\n\r":
-                if at(i + 1) in "\n\r" and at(i) != at(i + 1):
-                    i += 2
-                else:
-                    i += 1
+            language, i = _pre_language(text, i + 2)
         offset = u16
         while i < n and (text[i] != end_char or (is_pre and not (at(i + 1) == "`" and at(i + 2) == "`"))):
             ch = text[i]
