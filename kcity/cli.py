@@ -290,7 +290,7 @@ async def _send_digest(settings, the_day: date, now: datetime) -> None:
             await bot.initialize()
         try:
             report = await deliver_digest(desk.db, desk.writer, settings, the_day, now=now,
-                                          send_telegram=bot_sender(bot) if bot else None)
+                                          send_telegram=bot_sender(bot) if bot else None, retry_now=True)
         finally:
             if bot is not None:
                 await bot.shutdown()

@@ -18,6 +18,10 @@ The service calls ``run_digest_once`` every minute. What it does:
   while its digest is the newest one; a recipient the newest digest has not
   reached yet (added to the settings, or a crash between two recipients) gets
   it too. Older digests are never sent late once a newer one is built.
+- A chat Telegram refuses (403: the bot was blocked or removed; 400: no such
+  chat) is recorded 'refused' and not tried again for that digest: only a person
+  can mend it, and trying every quarter of an hour would only fill the log. The
+  next day's digest tries it once more.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
 
 RETRY_FAILED_AFTER = timedelta(minutes=15)
 DONE_STATES = ("sent", "queued", "sending")
+REFUSED = "refused"  # Telegram will not deliver to that chat: not retried for this digest
 
 # send_telegram(chat_id, digest, png, csv): raises when the chat did not get it.
 SendTelegram = Callable[[int, Digest, bytes, bytes], Awaitable[object]]
@@ -68,12 +73,16 @@ def delivered(db: sqlite_utils.Database, day: date, channel: str, recipient: str
     return bool(row) and row[0] in DONE_STATES
 
 
-def _wants(db, day: date, channel: str, recipient: str, now: datetime) -> bool:
-    """Not delivered, and not a failure tried too recently."""
+def _wants(db, day: date, channel: str, recipient: str, now: datetime, *, retry_now: bool = False) -> bool:
+    """Not delivered, and not a failure tried too recently or refused (unless ``retry_now``)."""
     row = _row(db, day, channel, recipient)
     if row is None:
         return True
     if row[0] in DONE_STATES:
+        return False
+    if retry_now:
+        return True
+    if row[0] == REFUSED:
         return False
     return datetime.fromisoformat(row[1]) <= now - RETRY_FAILED_AFTER
 
@@ -98,7 +107,7 @@ def record_delivery(
     at: datetime | str,
     error: str | None = None,
 ) -> None:
-    """Set this recipient's delivery state for ``day`` (sent, queued, sending, failed)."""
+    """Set this recipient's delivery state for ``day`` (sent, queued, sending, failed, refused)."""
     at = at if isinstance(at, str) else at.astimezone(dt_timezone.utc).isoformat()
     db.execute(
         "INSERT INTO digest_deliveries (day, channel, recipient, state, at, error) VALUES (?, ?, ?, ?, ?, ?)"
@@ -156,9 +165,10 @@ def _build_and_record(db, day: date, settings, now: datetime) -> tuple[Digest, b
         return d, record_built(db, d, at=now)
 
 
-def _pending(db, day: date, settings, now: datetime) -> tuple[list[str], list[int]]:
+def _pending(db, day: date, settings, now: datetime, retry_now: bool) -> tuple[list[str], list[int]]:
     emails = [a for a in dict.fromkeys(settings.staff_emails) if _wants(db, day, "email", a.lower(), now)]
-    chats = [c for c in dict.fromkeys(settings.staff_telegram_chats) if _wants(db, day, "telegram", str(c), now)]
+    chats = [c for c in dict.fromkeys(settings.staff_telegram_chats)
+             if _wants(db, day, "telegram", str(c), now, retry_now=retry_now)]
     return emails, chats
 
 
@@ -184,10 +194,12 @@ async def deliver_digest(
     now: datetime,
     send_telegram: SendTelegram | None,
     report: DigestRunReport | None = None,
+    retry_now: bool = False,
 ) -> DigestRunReport:
     """Build and record ``day``'s digest, queue it for each staff address and send it to each staff chat
-    that has not had it. ``kcity digest --send`` calls this for the day asked; the service goes
-    through ``run_digest_once``."""
+    that has not had it. ``kcity digest --send`` calls this for the day asked, with ``retry_now``: a
+    person asking again means a failed or refused chat is tried at once. The service goes through
+    ``run_digest_once``."""
     report = report if report is not None else DigestRunReport()
     if day not in report.days:
         report.days.append(day)
@@ -196,7 +208,7 @@ async def deliver_digest(
     if new:
         report.built.append(day)
     report.periods[day] = (d.period_start, d.period_end)
-    emails, chats = await writer.call(_pending, db, day, settings, now)
+    emails, chats = await writer.call(_pending, db, day, settings, now, retry_now)
     if chats and send_telegram is None:
         report.telegram_skipped += chats
         chats = []
@@ -213,9 +225,14 @@ async def deliver_digest(
         try:
             await send_telegram(chat, d, png, csv)
         except Exception as exc:  # one chat's failure is its own: the others still get theirs
-            log.warning("digest %s to Telegram chat %s failed: %s", day, chat, exc)
+            state = REFUSED if _refused(exc) else "failed"
+            if state == REFUSED:
+                log.warning("digest %s: Telegram refuses staff chat %s (%s); not retried until the next digest"
+                            " (check STAFF_TELEGRAM_CHATS, or unblock the bot in that chat)", day, chat, exc)
+            else:
+                log.warning("digest %s to Telegram chat %s failed: %s", day, chat, exc)
             error = f"{type(exc).__name__}: {exc}"
-            await writer.call(_record, db, day, "telegram", str(chat), "failed", now, error)
+            await writer.call(_record, db, day, "telegram", str(chat), state, now, error)
             report.telegram_failed[chat] = error
         else:
             await writer.call(_record, db, day, "telegram", str(chat), "sent", now)
@@ -237,7 +254,7 @@ async def run_digest_once(
     ``Writer``: every database call runs on its thread. ``send_telegram`` is
     None when there is no bot: chats are then left alone (nothing recorded),
     so they get the digest once a bot is there, the same day. One chat failing
-    is recorded 'failed' and the others still get theirs.
+    is recorded 'failed' (or 'refused') and the others still get theirs.
     """
     report = DigestRunReport()
     recipients = [("email", a.lower()) for a in settings.staff_emails]
@@ -248,6 +265,14 @@ async def run_digest_once(
     for day in days:
         await deliver_digest(db, writer, settings, day, now=now, send_telegram=send_telegram, report=report)
     return report
+
+
+def _refused(exc: Exception) -> bool:
+    """Whether Telegram will not deliver to the chat however often we try: the bot was blocked or
+    removed (403), or there is no such chat (400)."""
+    from telegram.error import BadRequest, Forbidden
+
+    return isinstance(exc, Forbidden) or (isinstance(exc, BadRequest) and "chat not found" in exc.message.lower())
 
 
 def bot_sender(bot) -> SendTelegram:

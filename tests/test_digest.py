@@ -11,6 +11,7 @@ from email import policy
 
 import pytest
 from click.testing import CliRunner
+from telegram.error import Forbidden
 
 from kcity.cli import main
 from kcity.config import load_settings
@@ -25,7 +26,9 @@ from kcity.digest import (
     telegram_html_pieces,
 )
 from kcity.digest_email import digest_email_bytes
-from kcity.digest_schedule import bot_sender, delivered, due_days, record_delivery, run_digest_once
+from kcity.digest_schedule import (
+    bot_sender, deliver_digest, delivered, due_days, record_delivery, run_digest_once,
+)
 from mail.smtp import SmtpConfig, SmtpSender
 from store.applications import create_application, update_application
 from store.db import open_store, transaction
@@ -291,14 +294,19 @@ def settings_for(tmp_path, **extra):
 class FakeTelegram:
     """Stands in for the bot (another module's job): records what it was given, fails for chosen chats."""
 
-    def __init__(self, failing=()):
+    def __init__(self, failing=(), refusing=()):
         self.failing = set(failing)
+        self.refusing = set(refusing)  # chats that blocked the bot: PTB raises Forbidden for Telegram's 403
         self.sent: list[tuple[int, date]] = []
+        self.tried: list[int] = []
 
     async def __call__(self, chat_id, d, png, csv_bytes):
         assert png.startswith(b"\x89PNG") and csv_bytes.startswith(b"\xef\xbb\xbfreference")
+        self.tried.append(chat_id)
         if chat_id in self.failing:
             raise RuntimeError(f"chat {chat_id} is unreachable")
+        if chat_id in self.refusing:
+            raise Forbidden("Forbidden: bot was blocked by the user")
         self.sent.append((chat_id, d.day))
 
 
@@ -397,6 +405,40 @@ async def test_a_failing_chat_does_not_stop_the_others_and_is_retried_later(tmp_
         later = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=20), send_telegram=telegram)
         assert later.telegram_sent == [102] and later.emails_queued == []
         assert sorted(chat for chat, _ in telegram.sent) == [101, 102, 103]
+    finally:
+        writer.close()
+        db.conn.close()
+
+
+async def test_a_chat_that_blocked_the_bot_is_not_retried_until_the_next_digest_or_a_person_asks(tmp_path):
+    settings = settings_for(tmp_path, STAFF_EMAILS="")
+    db = open_store(settings.db_path)
+    seed(db)
+    writer = Writer()
+    telegram = FakeTelegram(refusing={102})
+    try:
+        report = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=1), send_telegram=telegram)
+        assert sorted(report.telegram_sent) == [101, 103] and "blocked" in report.telegram_failed[102]
+        state, error = db.execute(
+            "SELECT state, error FROM digest_deliveries WHERE channel = 'telegram' AND recipient = '102'").fetchone()
+        assert state == "refused" and "Forbidden" in error
+        # A failure would be tried again a quarter of an hour later; a refusal is not, all day long.
+        for minutes in (20, 120, 600):
+            later = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=minutes),
+                                          send_telegram=telegram)
+            assert later.days == []
+        assert telegram.tried.count(102) == 1
+        # Staff unblock the bot and send the day's digest by hand (kcity digest --send): it is tried at once.
+        telegram.refusing.clear()
+        again = await deliver_digest(db, writer, settings, DAY, now=END + timedelta(hours=11),
+                                     send_telegram=telegram, retry_now=True)
+        assert again.telegram_sent == [102]
+        # Still blocked the next day: the next digest tries once more.
+        telegram.refusing.add(103)
+        next_day = await run_digest_once(db, writer, settings, now=END + timedelta(days=1, minutes=1),
+                                         send_telegram=telegram)
+        assert next_day.days == [DAY + timedelta(days=1)] and sorted(next_day.telegram_sent) == [101, 102]
+        assert list(next_day.telegram_failed) == [103]
     finally:
         writer.close()
         db.conn.close()
