@@ -154,12 +154,22 @@ STAFF = """
         CREATE INDEX messages_received ON messages(received_at);
 """
 
-# (name, SQL) in order. Never edit one that has shipped: add another.
+
+
+def index_unindexed_applications(db: sqlite_utils.Database) -> None:
+    """Applications stored before 004 made the search index are not in it: /find would miss them."""
+    from store.search import index_unindexed  # the index's text is the search module's to write
+
+    index_unindexed(db)
+
+
+# (name, SQL or a function of the database) in order. Never edit one that has shipped: add another.
 MIGRATIONS = [
     ("001_initial", INITIAL),
     ("002_questions", QUESTIONS),
     ("003_telegram", TELEGRAM),
     ("004_staff", STAFF),
+    ("005_index_older_applications", index_unindexed_applications),
 ]
 
 
@@ -172,6 +182,17 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
         if name in done:
             continue
         applied_at = datetime.now(timezone.utc).isoformat()
+        if callable(sql):
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                sql(db)
+                db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, applied_at])
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+            db.conn.execute("COMMIT")
+            applied.append(name)
+            continue
         # executescript commits whatever is open before it runs, so the
         # transaction has to live inside the script itself.
         try:

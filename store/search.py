@@ -5,8 +5,8 @@ tokenizer: rowid = applications.id, one column ``text`` holding what staff
 search for, lower-cased and accent-folded here, so "Bogota" finds "Bogotá" and
 any part of a word in any script (Korean included) matches. The store keeps it
 current: ``create_application`` and ``update_application`` call
-``index_application``. ``reindex_all`` (``kcity reindex``) rebuilds it, for a
-store whose applications predate the index.
+``index_application``; migration 005 indexed the applications a store held
+before the index existed. ``reindex_all`` (``kcity reindex``) rebuilds it.
 """
 
 from __future__ import annotations
@@ -73,20 +73,29 @@ def _indexed(app_fields: dict, reference: str, sender: str) -> str:
 
 def reindex_all(db: sqlite_utils.Database) -> int:
     """Rebuild the whole index from the applications; return how many were indexed."""
-    count = 0
     with transaction(db):
         db.execute("DELETE FROM applications_fts")
-        for application_id, reference, fields, sender in db.execute(
-            "SELECT id, reference, fields, sender FROM applications ORDER BY id"
-        ).fetchall():
-            db.execute(
-                "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
-                [application_id, _indexed(json.loads(fields), reference, sender)],
-            )
-            count += 1
+        count = index_unindexed(db)
+    return count
+
+
+def index_unindexed(db: sqlite_utils.Database) -> int:
+    """Index every application the index lacks (inside the caller's transaction); return how many.
+
+    Migration 005 runs it once for the applications a store held before the index existed."""
+    rows = db.execute(
+        "SELECT id, reference, fields, sender FROM applications"
+        " WHERE id NOT IN (SELECT rowid FROM applications_fts) ORDER BY id"
+    ).fetchall()
+    for application_id, reference, fields, sender in rows:
+        db.execute(
+            "INSERT INTO applications_fts (rowid, text) VALUES (?, ?)",
+            [application_id, _indexed(json.loads(fields), reference, sender)],
+        )
+    if rows:
         # One segment instead of the many a rebuild leaves: lookups get an order of magnitude faster.
         db.execute("INSERT INTO applications_fts (applications_fts) VALUES ('optimize')")
-    return count
+    return len(rows)
 
 
 # An application as staff lists show it (``/apps``, ``/find``): over ``applications AS a``.

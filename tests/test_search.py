@@ -154,3 +154,17 @@ def test_reindex_rebuilds_a_lost_index(db, three, tmp_path):
     assert result.output == "3 applications indexed.\n"
     assert refs(find_applications(db, "cusco")) == [three[0]]
     assert reindex_all(db) == 3
+
+
+def test_applications_stored_before_the_index_existed_are_found_after_the_upgrade(db, three, tmp_path):
+    # A store as 004 left one that already held applications: the index empty, 005 not yet run.
+    with transaction(db):
+        db.execute("DELETE FROM applications_fts")
+        db.execute("DELETE FROM _migrations WHERE name = '005_index_older_applications'")
+    assert find_applications(db, "cusco") == []
+    upgraded = open_store(tmp_path / "k.db")  # what the service or any command does at start
+    try:
+        assert refs(find_applications(upgraded, "cusco")) == [three[0]]
+        assert len(find_applications(upgraded, "example")) == 3  # every sender's address
+    finally:
+        upgraded.conn.close()
