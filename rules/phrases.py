@@ -20,15 +20,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "Infrastructure and Transport (MOLIT). I can check whether your project fits the call, answer "
         "questions about it, and tell you how to apply. Write a question at any time, or choose:",
         "ko": "대한민국 국토교통부 K-City Network 글로벌 협력 프로그램 안내 창구입니다. "
-        "사업이 공모 요건에 맞는지 확인해 드리고, 공모에 관한 질문에 답하며, 신청 방법을 안내해 드립니다. "
+        "사업이 공모 요건에 맞는지 확인해 드리고, 공모에 관한 질문에 답변해 드리며, 신청 방법을 안내해 드립니다. "
         "언제든지 질문을 입력하시거나 아래에서 선택해 주십시오.",
-        "es": "Bienvenido a la mesa del Programa de Cooperación Global K-City Network del Ministerio de Territorio, "
-        "Infraestructura y Transporte de Corea (MOLIT). Puedo comprobar si su proyecto se ajusta a la convocatoria, "
-        "responder sus preguntas y explicarle cómo postular. Escriba una pregunta cuando quiera, o elija:",
-        "fr": "Bienvenue au guichet du Programme de coopération mondiale K-City Network du ministère coréen du "
-        "Territoire, des Infrastructures et des Transports (MOLIT). Je peux vérifier si votre projet correspond à "
-        "l'appel, répondre à vos questions et vous expliquer comment candidater. Posez une question à tout moment, "
-        "ou choisissez :",
+        "es": "Le damos la bienvenida a la ventanilla del Programa de Cooperación Global K-City Network del "
+        "Ministerio de Tierra, Infraestructura y Transporte de Corea (MOLIT). Puedo comprobar si su proyecto se "
+        "ajusta a la convocatoria, responder a sus preguntas al respecto y explicarle cómo postular. Escriba una "
+        "pregunta cuando quiera, o elija:",
+        "fr": "Bienvenue au guichet du Programme de coopération mondiale K-City Network du ministère du Territoire, "
+        "des Infrastructures et des Transports de Corée (MOLIT). Je peux vérifier si votre projet correspond à "
+        "l'appel, répondre à vos questions à ce sujet et vous expliquer comment candidater. Posez une question à "
+        "tout moment, ou choisissez :",
     },
     "menu_prompt": {
         "en": "What would you like to do?",
@@ -50,11 +51,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Perhaps your question is about one of these:",
         "ko": "혹시 다음 중 하나에 관한 질문이신가요?",
         "es": "¿Quizá su pregunta trata de alguno de estos temas?",
-        "fr": "Votre question porte-t-elle sur l’un de ces sujets ?",
+        "fr": "Votre question porte-t-elle sur l'un de ces sujets ?",
     },
     "ask_prompt": {
         "en": "Write your question in your own words, in English, Korean, Spanish or French.",
-        "ko": "질문을 자유롭게 입력해 주십시오. 한국어, 영어, 스페인어, 프랑스어로 답변해 드립니다.",
+        "ko": "질문을 자유롭게 입력해 주십시오. 한국어, 영어, 스페인어, 프랑스어로 질문하실 수 있습니다.",
         "es": "Escriba su pregunta con sus propias palabras, en español, inglés, coreano o francés.",
         "fr": "Écrivez votre question avec vos propres mots, en français, anglais, coréen ou espagnol.",
     },
@@ -72,7 +73,7 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "unknown_command": {
         "en": "I do not know that command. /help lists the ones I know.",
-        "ko": "알 수 없는 명령입니다. /help 에서 사용할 수 있는 명령을 확인해 주십시오.",
+        "ko": "알 수 없는 명령어입니다. /help 에서 사용할 수 있는 명령어를 확인해 주십시오.",
         "es": "No conozco esa orden. /help muestra las que conozco.",
         "fr": "Je ne connais pas cette commande. /help affiche celles que je connais.",
     },
@@ -88,7 +89,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "with a summary of the target project by email to {address}; the call also accepts applications by "
         "post. Fill in the form below (or get it as a file) and send it. You will receive a reference number "
         "by email.",
-        "ko": "협력국 정부 또는 정부기관은 신청서와 대상 사업 요약서를 이메일({address})로 보내 신청합니다. "
+        "ko": "협력국 정부 또는 정부기관은 신청서와 대상 사업 개요를 이메일({address})로 보내 신청합니다. "
         "공모 안내문에 따르면 우편 접수도 가능합니다. 아래 양식을 작성하시거나 파일로 받아 작성하신 뒤 보내 주십시오. "
         "접수 번호는 이메일로 안내해 드립니다.",
         "es": "Los gobiernos o las instituciones gubernamentales de los países socios postulan enviando el "
@@ -110,9 +111,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "The call is open: applications are taken until {closes} ({zone}), {days} days from today.",
         "ko": "현재 공모가 진행 중입니다. 신청은 {closes}({zone} 기준)까지이며, 오늘부터 {days}일 남았습니다.",
         "es": "La convocatoria está abierta: se reciben solicitudes hasta el {closes} ({zone}), "
-        "dentro de {days} días.",
+        "es decir, dentro de {days} días.",
         "fr": "L'appel est ouvert : les candidatures sont reçues jusqu'au {closes} ({zone}), "
-        "dans {days} jours.",
+        "soit dans {days} jours.",
     },
     "call_open_last_day": {
         "en": "The call is open, and today is its last day: applications are taken until the end of {closes} "
@@ -133,7 +134,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "No call is open today ({today}). The next call opens on {opens}, in {days} days.",
         "ko": "오늘({today}) 진행 중인 공모는 없습니다. 다음 공모는 {opens}에 시작되며, {days}일 남았습니다.",
         "es": "Hoy ({today}) no hay ninguna convocatoria abierta. La próxima se abre el {opens}, dentro de {days} días.",
-        "fr": "Aucun appel n'est ouvert aujourd'hui ({today}). Le prochain ouvre le {opens}, dans {days} jours.",
+        "fr": "Aucun appel n'est ouvert aujourd'hui ({today}). Le prochain s'ouvrira le {opens}, dans {days} jours.",
     },
     "call_closed": {
         "en": "No call is open today ({today}). The last call, {title} {round}, took applications from {opens} "
@@ -143,11 +144,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "{closes}까지 신청을 받았습니다. 새 공모 소식은 안내 사이트(www.molit.go.kr, www.smartcity.go.kr, "
         "www.kindkorea.or.kr)에서 확인하실 수 있습니다.",
         "es": "Hoy ({today}) no hay ninguna convocatoria abierta. La última, {title} {round}, recibió "
-        "solicitudes del {opens} al {closes}. Los sitios de información (www.molit.go.kr, www.smartcity.go.kr, "
-        "www.kindkorea.or.kr) son donde se anunciaría una nueva convocatoria.",
+        "solicitudes del {opens} al {closes}. Una nueva convocatoria se anunciaría en los sitios de información "
+        "(www.molit.go.kr, www.smartcity.go.kr, www.kindkorea.or.kr).",
         "fr": "Aucun appel n'est ouvert aujourd'hui ({today}). Le dernier, {title} {round}, a reçu des "
-        "candidatures du {opens} au {closes}. Les sites d'information (www.molit.go.kr, www.smartcity.go.kr, "
-        "www.kindkorea.or.kr) sont ceux où un nouvel appel serait annoncé.",
+        "candidatures du {opens} au {closes}. Un nouvel appel serait annoncé sur les sites d'information "
+        "(www.molit.go.kr, www.smartcity.go.kr, www.kindkorea.or.kr).",
     },
     "timeline_past": {
         "en": "These steps were the {round} call's; that call has closed.",
@@ -177,27 +178,27 @@ PHRASES: dict[str, dict[str, str]] = {
     "q_sectors": {
         "en": "In which areas would the smart solutions work? Choose one or more, then Done.",
         "ko": "스마트 솔루션을 도입할 분야는 무엇입니까? 하나 이상 선택하신 뒤 '완료'를 눌러 주십시오.",
-        "es": "¿En qué ámbitos funcionarían las soluciones inteligentes? Elija uno o varios y luego Listo.",
+        "es": "¿En qué ámbitos funcionarían las soluciones inteligentes? Elija uno o varios y luego pulse Listo.",
         "fr": "Dans quels domaines les solutions intelligentes interviendraient-elles ? Choisissez-en un ou "
-        "plusieurs, puis Terminé.",
+        "plusieurs, puis appuyez sur Terminé.",
     },
     "q_support": {
         "en": "Which support would you like? Choose one or more, then Done.",
         "ko": "어떤 지원을 희망하십니까? 하나 이상 선택하신 뒤 '완료'를 눌러 주십시오.",
-        "es": "¿Qué apoyo desea? Elija uno o varios y luego Listo.",
-        "fr": "Quel soutien souhaitez-vous ? Choisissez-en un ou plusieurs, puis Terminé.",
+        "es": "¿Qué apoyo desea? Elija uno o varios y luego pulse Listo.",
+        "fr": "Quel soutien souhaitez-vous ? Choisissez-en un ou plusieurs, puis appuyez sur Terminé.",
     },
     "q_status": {
         "en": "Is it a new project, or one already under way?",
         "ko": "신규 사업입니까, 아니면 이미 추진 중인 사업입니까?",
-        "es": "¿Es un proyecto nuevo o uno ya en marcha?",
+        "es": "¿Es un proyecto nuevo o uno ya en curso?",
         "fr": "S'agit-il d'un nouveau projet ou d'un projet déjà en cours ?",
     },
     "q_amount": {
         "en": "How much support would you ask for? Write the amount and its currency (for example: "
         "800 million KRW, or USD 500,000).",
         "ko": "요청하실 지원 금액은 얼마입니까? 금액과 통화를 입력해 주십시오(예: 8억 원, 미화 50만 달러).",
-        "es": "¿Cuánto apoyo solicitaría? Escriba el importe y la moneda (por ejemplo: 800 millones de KRW o "
+        "es": "¿Cuánto apoyo solicitaría? Escriba el monto y la moneda (por ejemplo: 800 millones de KRW o "
         "USD 500.000).",
         "fr": "Quel montant de soutien demanderiez-vous ? Écrivez le montant et la devise (par exemple : "
         "800 millions de KRW ou 500 000 USD).",
@@ -211,7 +212,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "not_understood_amount": {
         "en": "I could not read an amount with its currency in \u201c{text}\u201d.",
         "ko": "\u201c{text}\u201d에서 통화가 포함된 금액을 찾지 못했습니다.",
-        "es": "No pude leer un importe con su moneda en \u201c{text}\u201d.",
+        "es": "No pude leer un monto con su moneda en \u201c{text}\u201d.",
         "fr": "Je n'ai pas pu lire un montant avec sa devise dans \u00ab {text} \u00bb.",
     },
     "not_understood_choice": {
@@ -224,9 +225,9 @@ PHRASES: dict[str, dict[str, str]] = {
     "button_back": {"en": "Back", "ko": "이전", "es": "Atrás", "fr": "Retour"},
     "button_restart": {"en": "Start over", "ko": "처음부터", "es": "Empezar de nuevo", "fr": "Recommencer"},
     "button_skip": {"en": "I don't know yet", "ko": "아직 모름", "es": "Aún no lo sé", "fr": "Je ne sais pas encore"},
-    "button_training": {"en": "training in Korea", "ko": "방한 연수", "es": "formación en Corea",
+    "button_training": {"en": "training in Korea", "ko": "방한 연수", "es": "capacitación en Corea",
                         "fr": "formation en Corée"},
-    "button_consulting": {"en": "technical consulting", "ko": "기술 컨설팅", "es": "consultoría técnica",
+    "button_consulting": {"en": "technical consulting", "ko": "기술 자문", "es": "consultoría técnica",
                           "fr": "conseil technique"},
     "answer_recorded": {
         "en": "{label}: {value}",
@@ -249,7 +250,7 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "verdict_needs_review": {
         "en": "From what you told me, a person on the program team would have to look at this application:",
-        "ko": "말씀해 주신 내용으로 보면 이 신청은 사업 담당자의 검토가 필요합니다.",
+        "ko": "말씀해 주신 내용으로 보면 이 신청은 프로그램 담당자의 검토가 필요합니다.",
         "es": "Según lo que me ha indicado, una persona del equipo del programa tendría que examinar esta solicitud:",
         "fr": "D'après ce que vous m'avez indiqué, une personne de l'équipe du programme devrait examiner cette "
         "candidature :",
@@ -281,7 +282,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "verdict_check_hint": {
         "en": "For a full check, answer a few questions with /check.",
         "ko": "자세히 확인하시려면 /check 로 몇 가지 질문에 답해 주십시오.",
-        "es": "Para una comprobación completa, responda unas preguntas con /check.",
+        "es": "Para una comprobación completa, responda a unas preguntas con /check.",
         "fr": "Pour une vérification complète, répondez à quelques questions avec /check.",
     },
     "cited": {
@@ -309,7 +310,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "empresas del sector público; no dice si puede postular este tipo de organización ({kind}). Una persona lo "
         "revisará.",
         "fr": "L'appel désigne comme candidats les gouvernements (centraux ou locaux) et les entités et entreprises "
-        "du secteur public ; il ne dit pas si ce type d'organisme ({kind}) peut candidater. Une personne "
+        "du secteur public ; il ne précise pas si ce type d'organisme ({kind}) peut candidater. Une personne "
         "l'examinera.",
     },
     "reason_country_korea": {
@@ -324,13 +325,13 @@ PHRASES: dict[str, dict[str, str]] = {
     "reason_category_not_offered": {
         "en": "The call takes {offered} projects; {asked} is not one of them.",
         "ko": "공모 대상 사업은 {offered}이며, {asked}은(는) 해당하지 않습니다.",
-        "es": "La convocatoria admite proyectos de {offered}; {asked} no es uno de ellos.",
+        "es": "La convocatoria admite estos tipos de proyecto: {offered}; {asked} no es uno de ellos.",
         "fr": "L'appel porte sur les projets suivants : {offered} ; {asked} n'en fait pas partie.",
     },
     "reason_sector_not_offered": {
         "en": "The call covers smart solutions in {offered}; {asked} is not among them.",
         "ko": "공모 대상 스마트 솔루션 분야는 {offered}이며, {asked}은(는) 포함되지 않습니다.",
-        "es": "La convocatoria cubre soluciones inteligentes en {offered}; {asked} no está entre ellos.",
+        "es": "La convocatoria cubre soluciones inteligentes en estos ámbitos: {offered}; {asked} no está entre ellos.",
         "fr": "L'appel couvre les solutions intelligentes dans ces domaines : {offered} ; {asked} n'en fait pas "
         "partie.",
     },
@@ -338,7 +339,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "The call offers {offered}; {asked} is not offered.",
         "ko": "공모에서 제공하는 지원은 {offered}이며, {asked}은(는) 제공되지 않습니다.",
         "es": "La convocatoria ofrece {offered}; {asked} no se ofrece.",
-        "fr": "L'appel offre : {offered} ; {asked} n'est pas offert.",
+        "fr": "L'appel propose : {offered} ; {asked} n'est pas proposé.",
     },
     "reason_over_cap": {
         "en": "The call plans up to {cap} per project; you would ask for {asked}. A person will review it.",
@@ -356,7 +357,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "reason_ongoing_not_offered": {
         "en": "This call is for new projects; projects already under way are not covered.",
         "ko": "이번 공모는 신규 사업 대상이며, 이미 추진 중인 사업은 해당하지 않습니다.",
-        "es": "Esta convocatoria es para proyectos nuevos; los proyectos ya en marcha no están incluidos.",
+        "es": "Esta convocatoria es para proyectos nuevos; los proyectos ya en curso no están incluidos.",
         "fr": "Cet appel concerne de nouveaux projets ; les projets déjà en cours ne sont pas couverts.",
     },
     "reason_late": {
@@ -394,8 +395,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "email, or reply to that email to ask for a new one.",
         "ko": "유효하지 않거나 사용이 중지된 링크입니다. 가장 최근에 받으신 접수 확인 이메일의 링크를 이용하시거나, "
         "해당 이메일에 회신하여 새 링크를 요청해 주십시오.",
-        "es": "Este enlace no es válido o ha sido retirado. Use el enlace de su acuse de recibo más reciente, o "
-        "responda a ese correo para pedir uno nuevo.",
+        "es": "Este enlace no es válido o ha sido retirado. Use el enlace de su correo de acuse de recibo más "
+        "reciente, o responda a ese correo para pedir uno nuevo.",
         "fr": "Ce lien n'est pas valide ou a été retiré. Utilisez le lien de votre accusé de réception le plus "
         "récent, ou répondez à ce courriel pour en demander un nouveau.",
     },
@@ -426,7 +427,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "text_only": {
         "en": "I can only read text here. To send an application with its files, email it to {address}.",
         "ko": "이곳에서는 텍스트만 읽을 수 있습니다. 파일이 포함된 신청서는 이메일({address})로 보내 주십시오.",
-        "es": "Aquí solo puedo leer texto. Para enviar una solicitud con sus archivos, mándela por correo electrónico "
+        "es": "Aquí solo puedo leer texto. Para enviar una solicitud con sus archivos, envíela por correo electrónico "
         "a {address}.",
         "fr": "Je ne peux lire que du texte ici. Pour envoyer une candidature avec ses fichiers, adressez-la par "
         "courriel à {address}.",
@@ -441,14 +442,14 @@ PHRASES: dict[str, dict[str, str]] = {
     "status_incomplete": {"en": "incomplete: information is missing", "ko": "미완료(정보 누락)",
                           "es": "incompleta: falta información", "fr": "incomplète : des informations manquent"},
     "status_complete": {"en": "complete, received for review", "ko": "접수 완료(심사 대기)",
-                        "es": "completa, recibida para revisión", "fr": "complète, reçue pour examen"},
+                        "es": "completa, recibida para evaluación", "fr": "complète, reçue pour examen"},
     "status_needs_review": {"en": "received; a person will review it", "ko": "접수됨(담당자 검토 필요)",
                             "es": "recibida; una persona la revisará", "fr": "reçue ; une personne l'examinera"},
     "status_ineligible": {"en": "not eligible under the call", "ko": "신청 자격 미충족",
                           "es": "no elegible según la convocatoria", "fr": "non éligible selon l'appel"},
-    "status_under_review": {"en": "under review", "ko": "심사 중", "es": "en revisión", "fr": "en cours d'examen"},
-    "status_selected": {"en": "selected", "ko": "선정", "es": "seleccionada", "fr": "sélectionnée"},
-    "status_not_selected": {"en": "not selected", "ko": "미선정", "es": "no seleccionada", "fr": "non sélectionnée"},
+    "status_under_review": {"en": "under review", "ko": "심사 중", "es": "en evaluación", "fr": "en cours d'examen"},
+    "status_selected": {"en": "selected", "ko": "선정", "es": "seleccionada", "fr": "retenue"},
+    "status_not_selected": {"en": "not selected", "ko": "미선정", "es": "no seleccionada", "fr": "non retenue"},
     "status_withdrawn": {"en": "withdrawn", "ko": "철회", "es": "retirada", "fr": "retirée"},
 }
 

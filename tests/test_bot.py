@@ -134,7 +134,7 @@ def application_in_store(db, *, status="incomplete", language="en", sender="mayo
 # --- /start, the menu, languages ---------------------------------------------------------
 
 WELCOME = {"en": "Welcome to the K-City Network", "ko": "대한민국 국토교통부 K-City Network 글로벌 협력 프로그램 안내 창구입니다",
-           "es": "Bienvenido a la mesa del Programa", "fr": "Bienvenue au guichet du Programme"}
+           "es": "Le damos la bienvenida a la ventanilla del Programa", "fr": "Bienvenue au guichet du Programme"}
 
 
 @pytest.mark.parametrize(("language_code", "lang"), [("en", "en"), ("ko", "ko"), ("es-419", "es"), ("fr", "fr"),
@@ -160,7 +160,7 @@ async def test_the_language_switch_changes_what_the_bot_writes(bot, bot_api):
 CHECK = {
     "en": ("Peru", "2 billion won", "a person on the program team would have to look at this application",
            "The call plans up to KRW 1,000,000,000 (USD 850,000) per project"),
-    "ko": ("페루", "20억 원", "사업 담당자의 검토가 필요합니다", "사업당 최대 KRW 1,000,000,000"),
+    "ko": ("페루", "20억 원", "프로그램 담당자의 검토가 필요합니다", "사업당 최대 KRW 1,000,000,000"),
     "es": ("Perú", "2.000 millones de wones", "tendría que examinar esta solicitud",
            "La convocatoria prevé hasta KRW 1.000.000.000"),
     "fr": ("Pérou", "2 milliards de wons", "devrait examiner cette candidature", "L'appel prévoit jusqu'à KRW"),
@@ -349,7 +349,7 @@ async def test_a_bound_chat_is_told_when_the_status_changes_once(bot, bot_api, s
         db, find_by_reference(db, app.reference), status="complete", fields={}, problems=[], eligibility={},
         at="2020-03-03T00:00:00+00:00"))
     [told] = await bot_api.wait_for_messages(chat.id, 1, timeout=5)
-    assert told["text"] == f"Solicitud {app.reference}: el estado es ahora completa, recibida para revisión."
+    assert told["text"] == f"Solicitud {app.reference}: el estado es ahora completa, recibida para evaluación."
     with pytest.raises(AssertionError):  # exactly once: nothing more comes
         await bot_api.wait_for_messages(chat.id, 1, timeout=1)
 
@@ -582,7 +582,7 @@ async def test_a_file_sent_to_the_bot_gets_told_where_applications_go(bot, bot_a
     bot_api.user_sends_document(1401, b"%PDF-1.4 ...", file_name="application.pdf", mime_type="application/pdf",
                                 language_code="es")
     [reply] = await bot_api.wait_for_messages(1401, 1, timeout=5)
-    assert reply["text"] == f"Aquí solo puedo leer texto. Para enviar una solicitud con sus archivos, mándela por " \
+    assert reply["text"] == f"Aquí solo puedo leer texto. Para enviar una solicitud con sus archivos, envíela por " \
                             f"correo electrónico a {DESK}."
 
 

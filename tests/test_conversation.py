@@ -26,7 +26,7 @@ TYPED = {
 PERU = {"en": "Country: Peru", "ko": "국가: 페루", "es": "País: Perú", "fr": "Pays : Pérou"}
 NEEDS_REVIEW = {
     "en": "a person on the program team would have to look at this application",
-    "ko": "사업 담당자의 검토가 필요합니다",
+    "ko": "프로그램 담당자의 검토가 필요합니다",
     "es": "una persona del equipo del programa tendría que examinar esta solicitud",
     "fr": "une personne de l'équipe du programme devrait examiner cette candidature",
 }

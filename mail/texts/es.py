@@ -9,7 +9,7 @@ TEXTS = Texts(
     subjects={
         "acknowledgement": f"Acuse de recibo de su solicitud al {PROGRAM}",
         "missing_fields": "Información pendiente para su solicitud a K-City Network",
-        "ineligible": "Admisibilidad de su solicitud a K-City Network",
+        "ineligible": "Elegibilidad de su solicitud a K-City Network",
         "inquiry": f"Cómo presentar una solicitud al {PROGRAM}",
     },
     greeting="De nuestra consideración:",
@@ -42,7 +42,7 @@ TEXTS = Texts(
     fill_in="Le rogamos responder a este correo completando las líneas siguientes:",
     ineligible_intro=(
         f"Le agradecemos su interés en el {PROGRAM}. Tras examinar su solicitud conforme a la "
-        "convocatoria, lamentamos informarle que no puede ser aceptada."
+        "convocatoria, lamentamos informarle de que no puede ser aceptada."
     ),
     reason="Motivo (en inglés): {message}",
     note="(En inglés) {message}",
@@ -77,7 +77,7 @@ TEXTS = Texts(
         "proyecto. Puede simplemente responder a este correo con el formulario siguiente completado."
     ),
     form_heading="Formulario de solicitud",
-    form_required="Datos obligatorios: {labels}; para los proyectos de soluciones, también {sectors}.",
+    form_required="Datos obligatorios: {labels}; para los proyectos de desarrollo de soluciones, también {sectors}.",
     info_sites=(
         "Encontrará información sobre la convocatoria en los sitios web oficiales del MOLIT "
         "(www.molit.go.kr), de Smart City Korea (www.smartcity.go.kr) y de la Korea Overseas "
@@ -86,14 +86,14 @@ TEXTS = Texts(
     bot_link="Siga su solicitud en Telegram: {link}",
     unread_attachments=(
         "No hemos podido leer los archivos adjuntos {files}. Podemos leer Word (.docx), Excel (.xlsx), "
-        "OpenDocument (.odt, .ods), PDF con texto (no escaneados), páginas web (.html) y texto simple. "
+        "OpenDocument (.odt, .ods), PDF con texto (no escaneados), páginas web (.html) y texto sin formato. "
         "Envíe el formulario en uno de estos formatos o escriba las respuestas en el cuerpo de su correo."
     ),
     approx="{amount} (aprox. {converted})",
     yes="sí",
     no="no",
     list_separator=", ",
-    footer="Este es un mensaje automático de la mesa de solicitudes de K-City Network.",
+    footer="Este es un mensaje automático de la ventanilla de solicitudes de K-City Network.",
     choices={
         "central_government": "gobierno central",
         "local_government": "gobierno local",

@@ -13,7 +13,7 @@ TEXTS = Texts(
     subjects={
         "acknowledgement": f"Accusé de réception de votre candidature au {PROGRAM}",
         "missing_fields": "Informations manquantes pour votre candidature à K-City Network",
-        "ineligible": "Recevabilité de votre candidature à K-City Network",
+        "ineligible": "Éligibilité de votre candidature à K-City Network",
         "inquiry": f"Comment présenter une candidature au {PROGRAM}",
     },
     greeting="Madame, Monsieur,",
@@ -29,7 +29,7 @@ TEXTS = Texts(
     ack_next_heading="Prochaines étapes",
     ack_next=(
         "Pour examiner et sélectionner les projets, le MOLIT met en place un comité d'évaluation "
-        "public-privé. Les projets retenus dans le cadre du programme pourront bénéficier d'un appui "
+        "public-privé. Les projets retenus dans le cadre du programme pourront bénéficier d'un soutien "
         "financier et technique pour l'élaboration d'un plan conceptuel, d'un plan directeur, d'une "
         "étude de préfaisabilité ou d'une étude de faisabilité, selon la demande de chaque pays et "
         "l'état d'avancement du projet, ainsi que de possibilités de formation en Corée."
@@ -74,7 +74,7 @@ TEXTS = Texts(
         "bénéficier du programme."
     ),
     howto_support=(
-        f"Appui{NBSP}: appui financier et technique pour l'élaboration d'un plan conceptuel, d'un "
+        f"Soutien{NBSP}: soutien financier et technique pour l'élaboration d'un plan conceptuel, d'un "
         "plan directeur, d'une étude de préfaisabilité ou d'une étude de faisabilité, et sessions de "
         "formation en Corée pour les agents publics chargés des projets. La Corée prévoit d'allouer "
         "jusqu'à un milliard de KRW (0,85 million d'USD) par projet."
@@ -95,10 +95,10 @@ TEXTS = Texts(
     ),
     bot_link=f"Suivez votre candidature sur Telegram{NBSP}: {{link}}",
     unread_attachments=(
-        "Nous n’avons pas pu lire les pièces jointes {files}. Nous lisons les fichiers Word (.docx), "
-        "Excel (.xlsx), OpenDocument (.odt, .ods), PDF contenant du texte (pas des numérisations), "
-        "pages web (.html) et texte brut. Merci d’envoyer le formulaire dans l’un de ces formats, "
-        "ou d’écrire les réponses dans le corps de votre courriel."
+        "Nous n'avons pas pu lire les pièces jointes {files}. Nous lisons les fichiers Word (.docx), "
+        "Excel (.xlsx), OpenDocument (.odt, .ods), PDF contenant du texte (et non des documents numérisés), "
+        "pages web (.html) et texte brut. Nous vous prions d'envoyer le formulaire dans l'un de ces formats, "
+        "ou d'écrire les réponses dans le corps de votre courriel."
     ),
     approx="{amount} (environ {converted})",
     yes="oui",
@@ -141,7 +141,7 @@ TEXTS = Texts(
         ),
         "selected": (
             f"Nous avons le plaisir de vous informer que votre projet a été retenu dans le cadre du {PROGRAM}. "
-            "Les projets retenus peuvent bénéficier d'un appui financier et technique pour le développement "
+            "Les projets retenus peuvent bénéficier d'un soutien financier et technique pour le développement "
             "du projet, ainsi que de possibilités de formation en Corée. L'équipe K-City Network prendra "
             "contact avec vous au sujet des prochaines étapes."
         ),
