@@ -323,7 +323,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "des villes intelligentes ; un organisme situé en Corée ne peut pas candidater.",
     },
     "reason_category_not_offered": {
-        "en": "The call takes {offered} projects; {asked} is not one of them.",
+        "en": "The call takes these kinds of project: {offered}; {asked} is not one of them.",
         "ko": "공모 대상 사업은 {offered}이며, {asked}은(는) 해당하지 않습니다.",
         "es": "La convocatoria admite estos tipos de proyecto: {offered}; {asked} no es uno de ellos.",
         "fr": "L'appel porte sur les projets suivants : {offered} ; {asked} n'en fait pas partie.",

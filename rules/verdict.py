@@ -97,7 +97,7 @@ def _reason(code: str, answers: dict, track: Track, lang: str) -> str:
     if code == "applicant_type_not_covered":
         values["kind"] = choice_label(form.get(answers, "applicant.organization_type"), lang)
     elif code == "category_not_offered":
-        values.update(offered=listed(track.categories.codes), asked=str(form.get(answers, "project.category")))
+        values.update(offered=listed(track.categories.codes), asked=choice_label(form.get(answers, "project.category"), lang))
     elif code == "sector_not_offered":
         others = [s for s in form.get(answers, "project.sectors") or () if s not in track.sectors]
         values.update(offered=listed(track.sectors.codes), asked=listed(others))

@@ -259,3 +259,24 @@ def test_a_track_closed_to_ongoing_projects():
     decision = assess(ongoing, round_from_data(data))
     assert (decision.status, [r.code for r in decision.reasons]) == (INELIGIBLE, ["ongoing_not_offered", "over_cap"])
     assert {r.code for r in decision.reasons} <= set(REASON_CODES)
+
+
+@pytest.mark.parametrize("lang, offered, asked", [
+    ("en", "these kinds of project: urban development project;", "solution development project (smart solutions) is"),
+    ("ko", "도시개발형 사업이며", "스마트솔루션형 사업은(는)"),
+    ("es", "proyecto: proyecto de desarrollo urbano;", "proyecto de desarrollo de soluciones (soluciones inteligentes) no"),
+    ("fr", "suivants : projet de développement urbain ;", "projet de développement de solutions (solutions intelligentes) n'en"),
+])
+def test_a_category_the_track_does_not_take_is_named_as_the_applicant_reads_it(lang, offered, asked):
+    from rules.verdict import verdict_lines
+
+    data = later_round()
+    data["tracks"] = data["tracks"][:1]  # a round whose one track takes urban development only
+    planning_only = round_from_data(data)
+    answers = laid_over(TABLE["base"], {"project": {"category": "smart_solution"}})
+    decision = assess(answers, planning_only)
+    assert "category_not_offered" in [r.code for r in decision.reasons]
+    track = planning_only.track_for("smart_solution")
+    text = "\n".join(verdict_lines(decision, answers, track, lang))
+    assert offered in text and asked in text
+    assert "smart_solution" not in text  # no internal code
