@@ -281,3 +281,113 @@ def test_every_topic_has_a_short_title_in_every_language(kb):
     for topic in kb.topics.values():
         assert set(topic.titles) == set(LANGUAGES), topic.id
         assert all(0 < len(title) <= 48 for title in topic.titles.values()), topic.titles
+
+
+# Off-topic questions that share words with the call (Korea, officials, training, money, a ministry):
+# the ``offtopic`` concept's word (a visa, the exchange rate, a scholarship, a job, language classes)
+# weighs against the match, so they get "I don't know".
+OFF_TOPIC_WITH_CALL_WORDS = [
+    "Our officials will travel to Korea for the training: how do they get a visa?",
+    "What is today's exchange rate between the US dollar and the Korean won?",
+    "Does MOLIT offer scholarships to public officials for a master's degree?",
+    "Are there job vacancies at KIND for foreign urban planners?",
+    "Do you run Korean language classes for our municipal staff?",
+    "¿Cuál es el tipo de cambio entre el peso y el won?",
+    "¿Hay becas en Corea para los funcionarios de nuestra alcaldía?",
+    "Quel est le taux de change du won face à l'euro ?",
+    "Le ministère propose-t-il des emplois aux urbanistes étrangers ?",
+    "공무원 대상 장학금 프로그램이 있나요?",
+    "한국 출장 비자는 어떻게 받나요?",
+]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC_WITH_CALL_WORDS)
+def test_off_topic_words_outweigh_the_words_shared_with_the_call(question):
+    assert answer(question).topic is None
+
+
+@pytest.mark.parametrize(("topic", "question"), [
+    ("support_types", "Is there training in Korea for the officials who run the project?"),
+    ("support_types", "¿Los funcionarios reciben capacitación en Corea?"),
+    ("funding_cap", "Is the maximum per project given in won or in US dollars?"),
+    ("funding_cap", "Le plafond par projet est-il exprimé en dollars ?"),
+])
+def test_training_and_currencies_are_not_off_topic(topic, question):
+    assert answer(question).topic == topic
+
+
+def test_an_off_topic_word_around_the_question_does_not_sink_it():
+    got = answer("Our delegation will need visas for the trip to Seoul. When is the deadline for applications?")
+    assert got.topic == "application_window"
+
+
+def test_an_off_topic_word_is_one_token_whatever_its_script(kb):
+    assert kb._words("visa") == kb._words("비자") == [("#offtopic",)]
+    assert kb._words("관광비자는") == [("#offtopic",)]  # not the n-grams 관광 shares with anything
+    assert kb._words("exchange rate") == kb._words("tipo de cambio") == [("#offtopic",)]
+
+
+def test_a_paraphrase_may_not_use_an_off_topic_word():
+    text = """
+fallback: {en: "?", ko: "?", es: "?", fr: "?"}
+concepts:
+  offtopic: [visa]
+topics:
+  - id: only
+    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
+    citations: ["c"]
+    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
+    questions: {en: ["Do we get a visa for the training?"]}
+"""
+    with pytest.raises(ValueError, match="off-topic"):
+        load_knowledge(text)
+
+
+def test_the_programs_own_name_is_not_content():
+    from rules.answer import tokenize
+
+    assert tokenize("the cooperation program") == tokenize("la cooperación") == tokenize("la coopération") == []
+    assert answer("Which kinds of projects does the K-City Network cooperation programme accept?").topic == (
+        "project_categories")
+
+
+@pytest.mark.parametrize(("topic", "question"), [
+    ("project_categories", "What types of projects does the program support?"),
+    ("project_categories", "¿Qué tipos de proyectos apoya el programa?"),
+    ("support_types", "What type of support do selected projects get?"),
+    ("support_types", "¿Qué tipo de apoyo reciben los proyectos?"),
+])
+def test_types_of_projects_are_not_types_of_support(topic, question):
+    assert answer(question).topic == topic
+
+
+@pytest.mark.parametrize("question", [
+    "Can our municipality apply directly, without going through the national ministry?",
+    "Une commune peut-elle candidater seule, sans passer par le ministère ?",
+    "시청이 중앙정부를 거치지 않고 단독으로 신청할 수 있나요?",
+])
+def test_a_government_applying_alone_is_not_a_private_company(question):
+    """private_companies needs the question to name a company or the private sector."""
+    assert answer(question).topic == "who_may_apply"
+
+
+def test_a_topic_s_paraphrases_must_name_what_it_needs():
+    text = """
+fallback: {en: "?", ko: "?", es: "?", fr: "?"}
+concepts:
+  private: [private]
+needs:
+  only: [private]
+topics:
+  - id: only
+    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
+    citations: ["c"]
+    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
+    questions: {en: ["Can a private firm apply?", "Can we apply alone?"]}
+"""
+    with pytest.raises(ValueError, match="needs"):
+        load_knowledge(text)
+
+
+def test_a_misspelling_keeps_its_first_letter(kb):
+    assert kb._spell("coste") == "costo"  # not "poste", one letter off as well
