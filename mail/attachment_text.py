@@ -1,6 +1,7 @@
 """The form inside an attachment: as ``Label: value`` text (txt, csv, html, docx,
-xlsx, odt, ods, pdf) or as fields (JSON). ``is_document`` tells which other
-attachments were meant to be read, so a reply can say which it could not read.
+xlsx, odt, ods, pdf; and doc, rtf, hwp through ``mail.legacy_documents``) or as
+fields (JSON). ``is_document`` tells which other attachments were meant to be
+read, so a reply can say which it could not read.
 
 Attachments come from strangers: every reader is bounded in size and work and
 returns None instead of raising on broken or hostile files.
@@ -17,6 +18,14 @@ from datetime import date, datetime
 from xml.etree import ElementTree
 
 from mail.html_text import html_to_text
+from mail.legacy_documents import (
+    OLE_SIGNATURE,
+    doc_text,
+    hwp_text,
+    is_rtf,
+    ole_kind,
+    rtf_text,
+)
 from mail.message import Attachment
 from mail.parse import decode_bytes
 from rules.form import FIELDS, FIELDS_BY_CODE
@@ -33,6 +42,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
+RTF_TYPES = ("application/rtf", "text/rtf", "application/x-rtf", "text/richtext")
 
 # Files an applicant sends to be read: documents, spreadsheets, text, and archives that may
 # hold them. Pictures and signatures are not here: a logo in a signature is not a form.
@@ -57,11 +67,16 @@ def is_document(att: Attachment) -> bool:
 
 
 def _kind(att: Attachment) -> str | None:
-    """"json", "text", "csv", "html", "docx", "xlsx", "odf" or "pdf", by content, then type, then file name."""
+    """"json", "text", "csv", "html", "docx", "xlsx", "odf", "pdf", "doc", "rtf" or "hwp",
+    by content, then type, then file name."""
     name = (att.filename or "").lower()
     data = att.data
     if data.startswith(b"%PDF-"):
         return "pdf"
+    if data.startswith(OLE_SIGNATURE):  # .doc, .hwp; also .xls, .ppt, .msg: not read
+        return ole_kind(data) if len(data) <= MAX_BYTES else None
+    if is_rtf(data):
+        return "rtf"
     if data.startswith(b"PK\x03\x04"):
         if att.content_type == DOCX or name.endswith(".docx"):
             return "docx"
@@ -74,6 +89,13 @@ def _kind(att: Attachment) -> str | None:
         return "pdf"  # not a PDF after all: the reader will say so
     if att.content_type == "application/json" or name.endswith(".json"):
         return "json"
+    if att.content_type == "application/msword" or name.endswith((".doc", ".dot")):
+        return "doc"  # not a Word file after all: the reader will say so
+    if att.content_type in ("application/x-hwp", "application/haansofthwp", "application/vnd.hancom.hwp") \
+            or name.endswith(".hwp"):
+        return "hwp"
+    if att.content_type in RTF_TYPES or name.endswith(".rtf"):
+        return "rtf"
     if att.content_type.startswith("text/html") or name.endswith((".html", ".htm")):
         return "html"
     if att.content_type.startswith("text/csv") or name.endswith(".csv"):
@@ -257,6 +279,9 @@ _READERS = {
     "xlsx": _xlsx_text,
     "odf": _odf_text,
     "pdf": _pdf_text,
+    "doc": doc_text,
+    "rtf": rtf_text,
+    "hwp": hwp_text,
 }
 
 

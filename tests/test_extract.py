@@ -892,7 +892,7 @@ def test_documents_we_cannot_read_are_named_and_pictures_are_not():
         Attachment("신청서.hwp", "application/x-hwp", b"HWP Document File" + b"\0" * 100),
         Attachment("Formulario.doc", "application/msword", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100),
         Attachment("scan.pdf", "application/pdf", blank_pdf()),
-        Attachment(None, "application/rtf", b"{\\rtf1 Country: Peru}"),
+        Attachment(None, "application/vnd.ms-powerpoint", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600),
         Attachment("logo.png", "image/png", b"\x89PNG\r\n\x1a\n"),
         Attachment("signature.asc", "application/pgp-signature", b"-----BEGIN PGP SIGNATURE-----"),
         Attachment("brochure.txt", "text/plain", "Cusco is a beautiful city.".encode()),  # read: no form in it
