@@ -25,6 +25,7 @@ import pycountry
 from babel import Locale
 from babel.numbers import format_decimal
 
+from mail.extract import UNNAMED
 from mail.texts import Texts, resolve_language, texts_for
 from rules.decision import Decision, Reason
 from rules.form import FIELDS_BY_CODE, REQUIRED_CODES, Field, blank_form, flatten, get
@@ -93,9 +94,13 @@ def compose_reply(
 
 
 def _file_names(t: Texts, names: Sequence[str], limit: int = 60) -> str:
-    """File names as the sender gave them, quoted, one line each at most ``limit`` characters."""
+    """File names as the sender gave them, quoted, one line each at most ``limit`` characters; an
+    attachment with no name (``mail.extract`` calls it "#N") by its place among the attachments."""
     shown = []
     for name in names:
+        if unnamed := UNNAMED.fullmatch(name):
+            shown.append(t.unnamed_attachment.format(number=unnamed[1]))
+            continue
         name = " ".join(clean_header(name).split())
         shown.append(t.quote.format(name if len(name) <= limit else name[: limit - 1] + "…"))
     return t.list_separator.join(dict.fromkeys(shown))

@@ -26,6 +26,8 @@ __all__ = ["Extraction", "extract", "extract_text"]
 
 MAX_TEXT_CHARS = 500_000  # a form is a few kilobytes; beyond this is not worth reading
 MAX_QUOTE_DEPTH = 3
+# How ``Extraction.unread`` names an attachment that came with no file name: "#" and its place (from 1).
+UNNAMED = re.compile(r"#(\d+)")
 
 
 @dataclass
@@ -34,7 +36,8 @@ class Extraction:
     language: str | None  # "en", "ko", "es", "fr" or None
     labels_found: int  # distinct form fields recognised
     sources: list[str] = field(default_factory=list)  # "body", "attachment:form.json"
-    # Documents attached that gave no text (a .doc, .hwp, a scanned PDF...), by file name: the reply says so.
+    # Documents attached that gave no text (a scan, an encrypted file...), by file name (else UNNAMED's
+    # "#N"): the reply says so.
     unread: list[str] = field(default_factory=list)
 
 

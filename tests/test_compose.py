@@ -590,5 +590,15 @@ def test_unread_file_names_cannot_break_lines_and_are_shortened():
     assert "a" * 59 + "…" in note and "a" * 61 not in note
 
 
+@pytest.mark.parametrize(("lang", "named"), [
+    ("en", "We could not read the attached “scan.pdf”, file no. 4 (it has no name)."),
+    ("ko", "첨부하신 “scan.pdf”, 이름 없는 4번째 파일을 읽을 수 없었습니다."),
+    ("es", "No hemos podido leer los archivos adjuntos «scan.pdf», n.º 4 (sin nombre)."),
+    ("fr", "Nous n'avons pas pu lire les pièces jointes «\u00a0scan.pdf\u00a0», n° 4 (sans nom)."),
+])
+def test_an_attachment_with_no_name_is_named_by_its_place(lang, named):
+    assert named in compose("inquiry", lang, unread=["scan.pdf", "#4"]).body
+
+
 def test_no_note_when_every_attachment_was_read():
     assert "could not read" not in compose("inquiry", "en").body

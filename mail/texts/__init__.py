@@ -57,6 +57,7 @@ class Texts:
     info_sites: str
     bot_link: str  # {link}
     unread_attachments: str  # {files}: attachments that gave no text
+    unnamed_attachment: str  # {number}: one of them that came with no file name (the how-many-th attachment)
     approx: str  # {amount}, {converted}
     yes: str
     no: str

@@ -89,6 +89,7 @@ TEXTS = Texts(
         "(.odt, .ods), RTF, Hangul (.hwp), PDF files with text (not scans), web pages (.html) and plain text. Please send the "
         "form in one of these formats, or write the answers in the body of your email."
     ),
+    unnamed_attachment="file no. {number} (it has no name)",
     approx="{amount} (about {converted})",
     yes="yes",
     no="no",

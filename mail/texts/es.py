@@ -89,6 +89,7 @@ TEXTS = Texts(
         "OpenDocument (.odt, .ods), RTF, Hangul (.hwp), PDF con texto (no escaneados), páginas web (.html) y texto sin formato. "
         "Envíe el formulario en uno de estos formatos o escriba las respuestas en el cuerpo de su correo."
     ),
+    unnamed_attachment="n.º {number} (sin nombre)",
     approx="{amount} (aprox. {converted})",
     yes="sí",
     no="no",

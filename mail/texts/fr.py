@@ -100,6 +100,7 @@ TEXTS = Texts(
         "pages web (.html) et texte brut. Nous vous prions d'envoyer le formulaire dans l'un de ces formats, "
         "ou d'écrire les réponses dans le corps de votre courriel."
     ),
+    unnamed_attachment="n° {number} (sans nom)",
     approx="{amount} (environ {converted})",
     yes="oui",
     no="non",

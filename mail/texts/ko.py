@@ -81,6 +81,7 @@ TEXTS = Texts(
         "한글(.hwp), 텍스트가 있는 PDF(스캔본 제외), 웹 페이지(.html), 일반 텍스트 파일을 읽을 수 있습니다. "
         "신청서를 이 형식 중 하나로 보내 주시거나, 답변을 이메일 본문에 적어 주십시오."
     ),
+    unnamed_attachment="이름 없는 {number}번째",
     approx="{amount} (약 {converted})",
     yes="예",
     no="아니요",
