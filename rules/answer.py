@@ -11,8 +11,12 @@ count fully against it: "help with my homework" is not a question about
 support; words of the ``offtopic`` concept, a visa, the exchange rate, a
 scholarship, count against it several times over, whatever else the question
 shares with the call); below ``THRESHOLD`` the answer is the fallback, topic None.
-A concept may decide a topic (``cues``), and a topic may need one of some concepts
-(``needs``: no company or private sector named, no answer about private companies).
+A concept may decide a topic (``cues``), unless the question also names another
+(a public enterprise is a question of who may apply, unless it is the private firm's
+"without any public body"); a topic may need one of some concepts (``needs``: no
+company or private sector named, no answer about private companies); and a concept may
+be off-topic unless the question names another (``offtopic_unless``: a hotel is another
+business, the lodging of the call's own training a question the call does not answer).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ _SCORE_FULL = 6.0  # a best BM25 score at or above this counts as a full match
 _K1, _B = 1.2, 0.75
 _RUNNERS_UP = 0.3  # weight of a topic's 2nd and 3rd best paraphrases
 _PREFIX = 6  # Latin words are cut to this many letters: selected ~ selection, candidature ~ candidater
+_SHORTEST = 4  # a concept's word this short or longer also matches inflected: email ~ emailed, mail ~ mailing
 _CUE = 6.0  # added to the score of a cue's topic
 _COVERED = 0.55  # the best topic's words carry this share of the question's weight: no damping
 # The structural constants below were chosen by cross-validation over the three scored sets
@@ -72,6 +77,14 @@ _INCIDENTAL = 0.4  # ("hola, ¿cómo están?" matched one paraphrase's "están")
 # it counts fully in the ranking (tuned on tests/questions_blind.yaml, checked on questions.yaml).
 _CONTEXT = 0.25
 _SENTENCE_END = re.compile(r"(?<=[.!?。？])\s+|\n+")
+# With no question mark, the asking sentences are those that say they ask ("we would like to know
+# whether", "quisiéramos saber si", "nous souhaiterions savoir si", "포함되는지 궁금합니다"), else the
+# last one with a word that counts: not "감사합니다" or a signature after the question.
+_ASKING = re.compile(
+    r"(?<!\w)(?:whether|if|know|wonder\w*|advise|clarify|explain|saber|si|indicar\w*|aclarar\w*"
+    r"|savoir|s[’']il|pr[ée]ciser|indiquer)(?!\w)|(?:는지|은지|인지|할지|될지|을지|궁금|여쭙|여쭤|문의드|알고 싶)",
+    re.IGNORECASE,
+)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's is ~5x faster when built in
 _WORD = re.compile(r"[^\W\d_]+")
 _ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*[A-Z](?![\w-])")
@@ -91,7 +104,9 @@ _STOPWORDS = frozenset(
     help helping assist
     dear sir sirs madam kindly regards hello hi thanks thank greetings writing behalf confirm good morning
     afternoon evening team colleague colleagues sincerely
-    wondering wonder advise clarify inform let considering
+    subject re best respectfully faithfully yours internal case cases
+    wondering wonder advise clarify inform let considering explain
+    yes yeah ok okay not wanted global up something anything else thing things
     quisiera quisieramos gustaria saber indicar indicarnos aclarar dias dia estamos somos noches
     je j me moi suis sommes pourriez pourriez preciser indiquer souhaite souhaitons souhaiterait souhaiterions
     aimerais aimerions savoir
@@ -101,20 +116,27 @@ _STOPWORDS = frozenset(
     proyecto programa ciudad convocatoria inteligente cooperacion
     nos sobre tiene tienen tener tenemos estan estaria algun alguna algunos algunas
     ayudar ayudarnos ayudarme
+    porque pero tambien solo solamente mas menos esto eso muy quiero queria queremos mismo misma mismos mismas
+    ningun ninguna ningunos habra habran traves aproximadamente approximately roughly
     estimado estimada senor senora senore escribo saludo gracias favor hola buenos buenas tardes nombre
+    asunto atentamente saludos cordiales cordial muchas muchos mucha mucho interno interna internos internas caso casos
     le les des du et ou au aux un une est sont pour avec nous notre vous votre qui quel quelle
     quels quelles ce il elle d l t y quand comment combien peut pouvons faut dans sur pas ne
-    pouvez peuvent pourrait pourrions doit doivent faire mes mon ma ses son sa leur cette cet ces
+    pouvez peuvent pourrait pourrions pourrons pourra pourront pourrais doit doivent faire
+    mes mon ma ses son sa leur cette cet ces
     etre ete avoir ont sera seront si qu on concretement
     projet ville appel intelligent intelligente
-    aider
-    madame monsieur bonjour bonsoir salut merci cordialement""".split()
+    aider mais aussi egalement seulement meme alors oui voila donc tres globale ici ils elles ceux celles
+    aucun aucune environ peu pres fois pendant lequel laquelle lesquels lesquelles dont quoi
+    voudrais voudrait voudrions veux voulons
+    madame monsieur bonjour bonsoir salut merci cordialement objet veuillez agreer expression salutations
+    distinguees distinguee respectueuses interne internes cas""".split()
 )
 # Korean endings and particles stripped from a word before n-grams (at most twice, stem >= 2).
 _KO_SUFFIXES = tuple(
     sorted(
         """하나요 되나요 입니까 습니까 합니까 인가요 한가요 할까요 주세요 이에요 나요 가요 세요 해요 예요 까요 니까 인지
-        주십시오 주시기 바랍니다 드립니다 합니다 습니다 입니다 됩니다 니다 는지요 지요 는지 을까요 면
+        주십시오 주시기 바랍니다 드립니다 합니다 습니다 입니다 됩니다 니다 는지요 지요 는지 을까요 면 이랑 랑
         하는 할 에서 으로 에게 부터 까지 는 은 을 를 이 가 도 에 로 의 와 과 요""".split(),
         key=len,
         reverse=True,
@@ -124,7 +146,8 @@ _KO_SUFFIXES = tuple(
 _KO_STOP = frozenset(
     "있나 되나 수 한 것 더 좀 및 등 그 이 저 제 뭐 있 없 하 되 할 돼 가능 어떻게 무엇 알려 누가 누구"
     " 저희 우리 확인 부탁 궁금 구체적 혹시 정확"
-    " 저는 저희는 이번 하는데 있는데 있는지 하는지 될 될지 되는지 어느 정도 주세 주시".split()
+    " 저는 저희는 이번 하는데 있는데 있는지 하는지 될 될지 되는지 어느 정도 주세 주시"
+    " 아니 있을 있는 하고 게 때 글로벌 프로그램 제목 드림 올림 귀하".split()
 )
 # Courtesies of a Korean letter, whatever their ending: 안녕하십니까, 감사하겠습니다, 여쭙니다.
 _KO_COURTESY = ("안녕", "감사", "알려주", "여쭙", "여쭤", "문의드", "부탁드", "궁금")
@@ -209,8 +232,11 @@ def _words(
     text = text.lower()
     if concepts is not None:
         text = concepts.phrases(text)
-    for run in _TOKEN.findall(text):
+    for match in _TOKEN.finditer(text):
+        run = match.group()
         if _is_hangul(run):
+            if run in _KO_SUFFIXES and match.start() and text[match.start() - 1].isalnum():
+                continue  # a particle after a Latin word or a number: ADB와, PPP로
             stem = _ko_stem(run)
             found = concepts.hangul(run) if concepts is not None else ()
             if (stem in _KO_STOP or stem.startswith(_KO_COURTESY)) and not found:
@@ -246,7 +272,8 @@ class _Concepts:
     first ``_PREFIX`` letters after folding and plural dropping, as the tokenizer
     cuts it; a multi-word entry is a phrase, replaced by
     the concept's name in the folded text before tokenizing; a Hangul entry matches
-    anywhere inside a Korean word (its n-grams stay as well)."""
+    anywhere inside a Korean word (its n-grams stay as well), and a Hangul phrase
+    matches its words in a row, whatever ending the last one takes (한국어 연수도)."""
 
     def __init__(self, table: dict[str, list[str]]) -> None:
         self.latin: dict[str, str] = {}
@@ -255,18 +282,23 @@ class _Concepts:
         self.exact: dict[str, str] = {}
         self._hangul: list[tuple[str, str]] = []
         phrases: dict[str, str] = {}
+        self._hangul_phrases: list[tuple[str, str]] = []  # (words, concept name)
         for name, surfaces in table.items():
             token = "#" + name
             self.exact[name] = token  # the name, whole only ("publicentity" is not "public")
             for surface in surfaces:
                 surface = _fold_latin(str(surface).lower())
                 if _is_hangul(surface):
-                    self._hangul.append((surface, token))
+                    if " " in surface.strip():
+                        self._hangul_phrases.append((" ".join(surface.split()), name))
+                    else:
+                        self._hangul.append((surface, token))
                     continue
                 runs = _TOKEN.findall(surface)
                 if len(runs) == 1 and runs[0] == surface:
                     self.exact.setdefault(surface, token)
-                    if word := _word(surface):
+                    # A plural cut to under four letters matches whole only: French "pays" is no "pay".
+                    if (word := _word(surface)) and (word == surface or len(word) > 3):
                         if self.latin.setdefault(word[:_PREFIX], token) == token:
                             self._latin_surfaces.setdefault(word[:_PREFIX], []).append(word)
                 else:
@@ -274,8 +306,13 @@ class _Concepts:
         for name in table:
             if self.exact.get(name) != "#" + name:
                 raise ValueError(f"concept name {name!r} is another concept's word")
-        alternation = "|".join(r"\W+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
-        self._phrase_re = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)") if phrases else None
+        # A Latin phrase ends where its last word does, even when a Korean particle follows (World Bank와);
+        # a Hangul phrase takes the rest of its last word with it: the ending, not a word of its own.
+        latin = "|".join(_phrase_pattern(p) for p in sorted(phrases, key=len, reverse=True))
+        hangul = "|".join(_phrase_pattern(p) for p, _ in self._hangul_phrases)
+        alternatives = ([rf"(?:{latin})(?![^\W_\uac00-\ud7a3])"] if latin else []) + (
+            [rf"(?:{hangul})[\uac00-\ud7a3]*"] if hangul else [])
+        self._phrase_re = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})") if alternatives else None
         self._phrase_name = phrases
 
     def latin_token(self, word: str) -> str:
@@ -288,9 +325,12 @@ class _Concepts:
         if (token := self._latin_cache.get(word)) is not None:
             return token
         token = key
-        if key in self.latin:
-            if _CONCEPT_EDITS is None or any(_edits(word, s) <= _CONCEPT_EDITS for s in self._latin_surfaces[key]):
-                token = self.latin[key]
+        # A concept's short word inflected (emailed, mailing, started) shares fewer than _PREFIX letters with it.
+        for cut in range(_PREFIX, _SHORTEST - 1, -1):
+            if (stem := word[:cut]) in self.latin and (cut == _PREFIX or stem in self._latin_surfaces[stem]):
+                if _CONCEPT_EDITS is None or any(_edits(word, s) <= _CONCEPT_EDITS for s in self._latin_surfaces[stem]):
+                    token = self.latin[stem]
+                break
         if len(self._latin_cache) < 100_000:
             self._latin_cache[word] = token
         return token
@@ -299,13 +339,24 @@ class _Concepts:
         text = _fold_latin(text)
         if self._phrase_re is None:
             return text
-        return self._phrase_re.sub(lambda m: f" {self._phrase_name[' '.join(_TOKEN.findall(m.group()))]} ", text)
+        # No space after the name: a Korean particle stays on it (World Bank와 -> mdb와), to be dropped.
+        return self._phrase_re.sub(lambda m: f" {self._phrase_of(' '.join(_TOKEN.findall(m.group())))}", text)
+
+    def _phrase_of(self, matched: str) -> str:
+        if (name := self._phrase_name.get(matched)) is not None:
+            return name
+        return next(name for phrase, name in self._hangul_phrases if matched.startswith(phrase))
 
     def hangul(self, run: str) -> tuple[str, ...]:
         found = [(surface, token) for surface, token in self._hangul if surface in run]
         # 공기업 is a public enterprise, not a 기업 (company): the longest entry wins
         return tuple(dict.fromkeys(token for surface, token in found
                                    if not any(surface != other and surface in other for other, _ in found)))
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """A regex for ``phrase``'s words in a row, whatever punctuation or spaces part them."""
+    return r"\W+".join(map(re.escape, phrase.split()))
 
 
 def _word(run: str) -> str | None:
@@ -364,7 +415,19 @@ class KnowledgeBase:
             for t in data["topics"]
         }
         self._concepts = _Concepts(data.get("concepts") or {})
-        self._cues = {"#" + concept: tid for concept, tid in (data.get("cues") or {}).items()}
+        # A cue names its topic, or {topic: ..., unless: [concepts]}: a public enterprise decides
+        # "who may apply", unless the question also names the private sector ("without any public body").
+        self._cues: dict[str, str] = {}
+        self._cue_unless: dict[str, frozenset[str]] = {}
+        for concept, cue in (data.get("cues") or {}).items():
+            if isinstance(cue, dict):
+                self._cue_unless["#" + concept] = frozenset("#" + c for c in cue.get("unless", ()))
+                cue = cue["topic"]
+            self._cues["#" + concept] = cue
+        # A concept off-topic unless the question also names one of some concepts: a hotel to book
+        # is not the desk's business, the flights and lodging of the call's own training are.
+        self._off_unless = {"#" + concept: frozenset("#" + c for c in unless)
+                            for concept, unless in (data.get("offtopic_unless") or {}).items()}
         # A topic that needs one of some concepts is never given to a question naming none of them.
         self._needs = {tid: frozenset("#" + c for c in concepts)
                        for tid, concepts in (data.get("needs") or {}).items()}
@@ -375,7 +438,7 @@ class KnowledgeBase:
             for qlang, qs in topic.questions.items():
                 for q in qs:
                     docs.append([t for w in _words(q, concepts=self._concepts) for t in w])
-                    if _OFFTOPIC in docs[-1]:
+                    if _OFFTOPIC in docs[-1] or self._off_topic(set(docs[-1])):
                         raise ValueError(f"paraphrase {q!r} of {topic.id} uses an off-topic word")
                     if topic.id in self._needs and not self._needs[topic.id] & set(docs[-1]):
                         raise ValueError(f"paraphrase {q!r} of {topic.id} names none of the concepts it needs")
@@ -418,26 +481,43 @@ class KnowledgeBase:
 
     def rank(self, question: str) -> list[tuple[str, float]]:
         """Topics by their best paraphrase's score plus a share of the next two, best first."""
-        return self._rank([t for w in self._words(question) for t in w])
+        words = self._words(question)
+        off = self._off_topic({t for w in words for t in w})
+        return self._rank([t for w in words for t in ((_OFFTOPIC,) if off & set(w) else w)])
 
     def _words(self, question: str) -> list[tuple[str, ...]]:
         return _words(question, self._spell, self._concepts)
 
+    def _off_topic(self, tokens: set[str]) -> set[str]:
+        """The conditionally off-topic concepts of ``tokens`` that none of their saving concepts accompanies."""
+        return {c for c, unless in self._off_unless.items() if c in tokens and not unless & tokens}
+
     def _weighted_words(self, question: str) -> dict[tuple[str, ...], float]:
         """The question's words, each weighted 1 when the asking sentence has it and
         ``_CONTEXT`` when only the sentences around it do (an email's greeting, who
-        writes, what their project is): the asking sentences are those ending in a
-        question mark, else the last one."""
+        writes, what their project is): the asking sentences are those with a question
+        mark, else those that say they ask (``_ASKING``), else the last one with a word
+        that counts. A conditionally off-topic concept none of its saving concepts
+        accompanies becomes the off-topic word."""
         sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
         if len(sentences) < 2:
             weights = dict.fromkeys(self._words(question), 1.0)
         else:
-            asking = [s for s in sentences if "?" in s or "？" in s] or sentences[-1:]
+            words = [self._words(sentence) for sentence in sentences]
+            asking = ([i for i, s in enumerate(sentences) if "?" in s or "？" in s]
+                      or [i for i, s in enumerate(sentences) if _ASKING.search(s)]
+                      or [max((i for i, w in enumerate(words) if w), default=len(sentences) - 1)])
             weights = {}
-            for sentence in sentences:
-                weight = 1.0 if sentence in asking else _CONTEXT
-                for word in self._words(sentence):
+            for i, sentence_words in enumerate(words):
+                weight = 1.0 if i in asking else _CONTEXT
+                for word in sentence_words:
                     weights[word] = max(weights.get(word, 0.0), weight)
+        if off := self._off_topic({t for word in weights for t in word}):
+            resolved: dict[tuple[str, ...], float] = {}
+            for word, weight in weights.items():
+                word = (_OFFTOPIC,) if off & set(word) else word
+                resolved[word] = max(resolved.get(word, 0.0), weight)
+            weights = resolved
         if _ALIEN != 1.0:
             for acronym in _ACRONYM.findall(question):
                 if _fold(acronym.lower()) not in self._lexicon:
@@ -456,29 +536,33 @@ class KnowledgeBase:
         for tid, scores in per_topic.items():
             scores.sort(reverse=True)
             totals[tid] = scores[0] + _RUNNERS_UP * sum(scores[1:3])
-        for token in set(tokens):  # a cue: its topic gets a full match's score on top
-            if (tid := self._cues.get(token)) in self.topics:
+        present = set(tokens)
+        for token in present:  # a cue: its topic gets a full match's score on top
+            if (tid := self._cues.get(token)) in self.topics and not self._cue_unless.get(token, frozenset()) & present:
                 totals[tid] = totals.get(tid, 0.0) + _CUE
-        present = set(tokens)  # a topic that needs a concept the question does not name is out
+        # a topic that needs a concept the question does not name is out
         return sorted(((tid, score) for tid, score in totals.items()
                        if tid not in self._needs or self._needs[tid] & present), key=lambda kv: kv[1], reverse=True)
 
     def _spell(self, word: str) -> str:
         """``word``, or the paraphrases' word it misspells by one letter dropped, added,
-        changed or two swapped; short words are left alone ("tarea" is not "area")."""
+        changed or two swapped, its first letter kept (a first letter is seldom the one
+        mistyped: "manque" is no "banque", "centre" no "entre"); short words are left
+        alone ("tarea" is not "area")."""
         if word in self._known or len(word) < 4 or word.isdigit():
             return word
-        near = self._near
-        if word in near:  # a letter dropped: aply ~ apply
-            return near[word][0]
+        first = word[0]
+        for candidate in self._near.get(word, ()):  # a letter dropped: aply ~ apply
+            if candidate[0] == first:
+                return candidate
         if len(word) >= 6:
-            for variant in _deletions(word):
+            for variant in _deletions(word)[1:]:
                 if variant in self._known:  # a letter added
                     return variant
         if len(word) >= 5:
-            for variant in reversed(_deletions(word)):  # a first letter is seldom the one mistyped
-                for candidate in near.get(variant, ()):
-                    if len(candidate) == len(word) and _one_change(candidate, word):
+            for variant in reversed(_deletions(word)):
+                for candidate in self._near.get(variant, ()):
+                    if candidate[0] == first and len(candidate) == len(word) and _one_change(candidate, word):
                         return candidate
         return word
 

@@ -391,3 +391,136 @@ topics:
 
 def test_a_misspelling_keeps_its_first_letter(kb):
     assert kb._spell("coste") == "costo"  # not "poste", one letter off as well
+
+
+def test_a_letter_with_no_question_mark_asks_where_it_says_so(kb):
+    """No question mark: the sentence that says it asks weighs fully, not the thanks or the signature after it."""
+    weights = kb._weighted_words("Estimados señores:\nQuisiéramos saber si una alcaldía puede postular.\n"
+                                 "Atentamente,\nIng. Marta Ríos Vega")
+    by_token = {token: weight for word, weight in weights.items() for token in word}
+    assert by_token["#government"] == by_token["#postulate"] == 1.0
+    assert by_token["marta"] < 1.0
+    weights = kb._weighted_words("저희는 캄보디아 공공사업교통부입니다. 공기업도 신청 주체가 되는지 궁금합니다. 감사합니다.")
+    assert {token: weight for word, weight in weights.items() for token in word}["#publicentity"] == 1.0
+    # nothing says it asks, and the last sentence holds no word that counts: the one before it asks
+    weights = kb._weighted_words("Somos de Cali. Necesitamos el plazo de la convocatoria. Muchas gracias.")
+    assert {token: weight for word, weight in weights.items() for token in word}["#deadline"] == 1.0
+
+
+@pytest.mark.parametrize(("topic", "question"), [
+    ("private_companies", "Notre bureau d'études privé peut-il candidater sans aucun organisme public associé ?"),
+    ("private_companies", "민간 시공사인데 현지 정부나 공공기관 도움 없이 혼자 응모할 수 있나요?"),
+    ("who_may_apply", "May a publicly owned power company be the applicant?"),
+    ("partner_countries", "Can a Korean public enterprise apply by itself?"),
+    ("partner_countries", "Une société d'État coréenne peut-elle déposer une candidature ?"),
+])
+def test_a_cue_yields_to_the_concept_it_names(topic, question):
+    """A public body decides "who may apply", unless the question names the private sector or Korea."""
+    assert answer(question).topic == topic
+
+
+def test_a_cue_with_unless_in_a_knowledge_base():
+    text = """
+fallback: {en: "?", ko: "?", es: "?", fr: "?"}
+concepts:
+  public: [public]
+  private: [private]
+cues:
+  public: {topic: public_side, unless: [private]}
+topics:
+  - id: public_side
+    title: {en: "P", ko: "P", es: "P", fr: "P"}
+    citations: ["c"]
+    answer: {en: "public", ko: "public", es: "public", fr: "public"}
+    questions: {en: ["Can a public body apply?"]}
+  - id: private_side
+    title: {en: "Q", ko: "Q", es: "Q", fr: "Q"}
+    citations: ["c"]
+    answer: {en: "private", ko: "private", es: "private", fr: "private"}
+    questions: {en: ["Can a private firm apply without a public body?", "May a private firm apply?"]}
+"""
+    kb = load_knowledge(text)
+    with_cue, without = dict(kb.rank("a public body")), dict(kb.rank("a public body, private"))
+    assert with_cue["public_side"] - without["public_side"] > 5  # the cue's score, withheld when private is named
+    assert kb.rank("private firm without a public body")[0][0] == "private_side"
+
+
+@pytest.mark.parametrize("question", [
+    "Could you book a hotel in Sejong for our delegation?",
+    "¿Cuánto cuesta un vuelo de Lima a Seúl?",
+    "세종 정부청사 근처 숙소 좀 알아봐 주실 수 있나요?",
+])
+def test_a_hotel_or_a_flight_is_off_topic(question):
+    assert answer(question).topic is None
+
+
+@pytest.mark.parametrize("question", [
+    "Who pays for the hotel of the officials who attend the training?",
+    "¿El programa cubre el alojamiento durante la capacitación en Corea?",
+    "Les billets d'avion des stagiaires sont-ils payés par la Corée ?",
+    "연수 참가자의 항공권은 누가 부담하나요?",
+])
+def test_the_trip_to_the_calls_training_is_a_question_the_call_does_not_answer(question):
+    assert answer(question).topic == "not_in_call"
+
+
+def test_a_concept_off_topic_unless_another_is_named(kb):
+    assert kb._weighted_words("a hotel room") == {("#offtopic",): 8.0, ("room",): 1.0}
+    assert ("#travelcost",) in kb._weighted_words("the hotel during the training")
+    text = """
+fallback: {en: "?", ko: "?", es: "?", fr: "?"}
+concepts:
+  training: [training]
+  travelcost: [hotel]
+offtopic_unless:
+  travelcost: [training]
+topics:
+  - id: only
+    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
+    citations: ["c"]
+    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
+    questions: {en: ["Who pays the hotel?"]}
+"""
+    with pytest.raises(ValueError, match="off-topic"):  # a paraphrase naming the hotel must name the training
+        load_knowledge(text)
+    load_knowledge(text.replace("Who pays the hotel?", "Who pays the hotel during the training?"))
+
+
+@pytest.mark.parametrize("question", [
+    "What is the total budget of the Korean New Deal?",
+    "Can foreigners buy land in Korea, and under which law?",
+    "Je cherche un fournisseur coréen de caméras intelligentes.",
+    "외국인이 한국에서 토지를 구입할 수 있나요?",
+])
+def test_another_program_real_estate_and_suppliers_are_off_topic(question):
+    assert answer(question).topic is None
+
+
+def test_a_hangul_phrase_takes_its_ending_and_a_latin_phrase_stops_before_a_particle(kb):
+    assert kb._words("한국어 연수도") == kb._words("한국어 교육을") == [("#offtopic",)]
+    assert kb._words("World Bank와") == kb._words("ADB와") == [("#mdb",)]  # the particle is no word of its own
+    assert kb._words("교육을") != [("#offtopic",)]
+
+
+def test_a_misspelling_is_not_a_word_with_another_first_letter(kb):
+    assert kb._spell("manque") != "banque"
+    assert kb._spell("centre") != "entre"
+
+
+def test_a_short_concept_word_matches_inflected_and_a_short_plural_only_whole(kb):
+    assert kb._words("emailed") == kb._words("email") == [("#email",)]
+    assert kb._words("mailing") == kb._words("mail")
+    assert kb._words("pays") == [("#country",)]  # French: the country
+    assert kb._words("pay") != [("#country",)]  # English: to pay
+
+
+@pytest.mark.parametrize(("topic", "question"), [
+    ("not_in_call", "Who owns the master plan once it is delivered?"),
+    ("not_in_call", "¿La subvención se paga en cuotas o en un solo pago?"),
+    ("not_in_call", "Faut-il envoyer des rapports d'avancement pendant l'étude ?"),
+    ("how_to_submit", "What postal address do we mail the application to?"),
+    ("not_in_call", "Which email address should applications go to?"),
+    ("ppp_pis_fund", "Who contributes to the Plant, Infrastructure and Smart City fund?"),
+])
+def test_what_the_call_leaves_out_and_what_it_names(topic, question):
+    assert answer(question).topic == topic
