@@ -1,7 +1,11 @@
 """The form inside an attachment: as ``Label: value`` text (txt, csv, html, docx,
-xlsx, odt, ods, pdf; and doc, rtf, hwp through ``mail.legacy_documents``) or as
-fields (JSON). ``is_document`` tells which other attachments were meant to be
-read, so a reply can say which it could not read.
+xlsx, odt, ods, hwpx, pdf; xls with xlrd; and doc, rtf, hwp through
+``mail.legacy_documents``) or as fields (JSON). ``is_document`` tells which other
+attachments were meant to be read, so a reply can say which it could not read.
+
+Hangul's .hwpx (OWPML) is read as OpenDocument is, from its XML: paragraphs one per
+line, a table row as one line, its cells apart by tabs, sections in the order of
+the package's spine. A password-protected .hwpx or .xls is not read.
 
 Attachments come from strangers: every reader is bounded in size and work and
 returns None instead of raising on broken or hostile files.
@@ -12,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import warnings
 import zipfile
 from datetime import date, datetime
@@ -25,15 +30,17 @@ from mail.legacy_documents import (
     is_rtf,
     ole_kind,
     rtf_text,
+    xls_workbook,
 )
 from mail.message import Attachment
 from mail.parse import decode_bytes
 from rules.form import FIELDS, FIELDS_BY_CODE
 
 MAX_BYTES = 5 * 1024 * 1024  # per attachment, as received
-MAX_UNZIPPED_BYTES = 25 * 1024 * 1024  # docx and xlsx are zip files: refuse bombs
+MAX_UNZIPPED_BYTES = 25 * 1024 * 1024  # docx, xlsx, odt and hwpx are zip files: refuse bombs
 MAX_ZIP_ENTRIES = 2_000
 MAX_PDF_PAGES = 30
+MAX_SHEETS = 5
 MAX_SHEET_ROWS = 1_000
 MAX_SHEET_COLUMNS = 30
 MAX_TEXT_CHARS = 500_000
@@ -42,6 +49,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
+HWPX = "application/hwp+zip"  # its ``mimetype`` member; mail says application/vnd.hancom.hwpx, or octet-stream
+HWPX_TYPES = (HWPX, "application/vnd.hancom.hwpx", "application/haansofthwpx", "application/x-hwpx")
+XLS_TYPES = ("application/vnd.ms-excel", "application/msexcel", "application/x-msexcel", "application/x-excel")
 RTF_TYPES = ("application/rtf", "text/rtf", "application/x-rtf", "text/richtext")
 
 # Files an applicant sends to be read: documents, spreadsheets, text, and archives that may
@@ -54,7 +64,8 @@ _DOCUMENT_EXTENSIONS = (
 _DOCUMENT_TYPES = (
     "application/pdf", "application/msword", "application/rtf", "text/rtf", "application/json",
     "application/vnd.openxmlformats-officedocument.", "application/vnd.oasis.opendocument.",
-    "application/vnd.ms-", "application/x-hwp", "application/haansoft", "application/vnd.hancom",
+    "application/vnd.ms-", "application/x-hwp", "application/haansoft", "application/vnd.hancom", "application/hwp+zip",
+    "application/msexcel", "application/x-msexcel", "application/x-excel",
     "application/zip", "application/x-zip", "application/x-rar", "application/x-7z",
     "text/plain", "text/html", "text/csv",
 )
@@ -67,23 +78,29 @@ def is_document(att: Attachment) -> bool:
 
 
 def _kind(att: Attachment) -> str | None:
-    """"json", "text", "csv", "html", "docx", "xlsx", "odf", "pdf", "doc", "rtf" or "hwp",
-    by content, then type, then file name."""
+    """"json", "text", "csv", "html", "docx", "xlsx", "odf", "hwpx", "pdf", "doc", "rtf",
+    "hwp" or "xls", by content, then type, then file name. Content decides for PDF,
+    compound files (.doc, .hwp, .xls; .ppt and .msg are not read), RTF and .hwpx; the
+    other zip files (.docx, .xlsx, .odt, .ods) go by type or name first, then content."""
     name = (att.filename or "").lower()
     data = att.data
     if data.startswith(b"%PDF-"):
         return "pdf"
-    if data.startswith(OLE_SIGNATURE):  # .doc, .hwp; also .xls, .ppt, .msg: not read
+    if data.startswith(OLE_SIGNATURE):  # .doc, .hwp, .xls; also .ppt, .msg: not read
         return ole_kind(data) if len(data) <= MAX_BYTES else None
     if is_rtf(data):
         return "rtf"
     if data.startswith(b"PK\x03\x04"):
+        if len(data) <= MAX_BYTES and _is_hwpx(data):
+            return "hwpx"
         if att.content_type == DOCX or name.endswith(".docx"):
             return "docx"
         if att.content_type == XLSX or name.endswith(".xlsx"):
             return "xlsx"
         if att.content_type in (ODT, ODS) or name.endswith((".odt", ".ods")):
             return "odf"
+        if att.content_type in HWPX_TYPES or name.endswith(".hwpx"):
+            return "hwpx"  # without Hancom's mimetype: the reader looks for its sections
         return _office_kind(data)
     if att.content_type == "application/pdf" or name.endswith(".pdf"):
         return "pdf"  # not a PDF after all: the reader will say so
@@ -94,6 +111,10 @@ def _kind(att: Attachment) -> str | None:
     if att.content_type in ("application/x-hwp", "application/haansofthwp", "application/vnd.hancom.hwp") \
             or name.endswith(".hwp"):
         return "hwp"
+    if att.content_type in HWPX_TYPES or name.endswith(".hwpx"):
+        return "hwpx"  # not a Hangul file after all: the reader will say so
+    if att.content_type in XLS_TYPES or name.endswith(".xls"):
+        return "xls"
     if att.content_type in RTF_TYPES or name.endswith(".rtf"):
         return "rtf"
     if att.content_type.startswith("text/html") or name.endswith((".html", ".htm")):
@@ -116,6 +137,18 @@ def _office_kind(data: bytes) -> str | None:
     if "content.xml" in names and "mimetype" in names:  # OpenDocument: .odt, .ods
         return "odf"
     return None
+
+
+def _is_hwpx(data: bytes) -> bool:
+    """Whether the zip file ``data`` is a Hangul .hwpx: a section, and the mimetype Hancom writes."""
+    names = _safe_zip_names(data)
+    if names is None or "Contents/section0.xml" not in names or "mimetype" not in names:
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("mimetype") as member:
+            return member.read(64).strip() == HWPX.encode()
+    except Exception:  # noqa: BLE001 - zipfile and zlib on a stranger's file, and callers choose readers unguarded
+        return False
 
 
 def _safe_zip_names(data: bytes) -> set[str] | None:
@@ -196,12 +229,61 @@ def _xlsx_text(data: bytes) -> str | None:
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         lines = []
-        for sheet in workbook.worksheets[:5]:
+        for sheet in workbook.worksheets[:MAX_SHEETS]:
             rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS, max_col=MAX_SHEET_COLUMNS, values_only=True)
             lines += [_row_line([_cell_text(v) for v in row]) for row in rows]
         return "\n".join(lines)
     finally:
         workbook.close()
+
+
+def _xls_text(data: bytes) -> str | None:
+    """An Excel 97-2003 (or 5.0/95) workbook, read by xlrd from its workbook stream as
+    ``_xlsx_text`` reads a .xlsx: the first sheets' rows and columns, a row a line.
+    xlrd refuses a password-protected one (its FILEPASS record). It holds a whole sheet
+    in memory, each row as long as its last cell: at worst (65,536 rows reaching column
+    256) about a second and 150 MB a sheet here, for MAX_SHEETS sheets at most."""
+    stream = xls_workbook(data)
+    if stream is None:
+        return None
+    import xlrd  # imported here so mail.* loads without it
+
+    # on_demand: a sheet is parsed only when asked for; ragged_rows: rows are not padded to the widest.
+    book = xlrd.open_workbook(file_contents=stream, logfile=_Discard(), on_demand=True, ragged_rows=True)
+    try:
+        lines = []
+        for index in range(min(book.nsheets, MAX_SHEETS)):
+            sheet = book.sheet_by_index(index)
+            for row in range(min(sheet.nrows, MAX_SHEET_ROWS)):
+                cells = sheet.row_slice(row, 0, min(sheet.row_len(row), MAX_SHEET_COLUMNS))
+                lines.append(_row_line([_cell_text(_xls_value(cell, book.datemode)) for cell in cells]))
+            book.unload_sheet(index)
+        return "\n".join(lines)
+    finally:
+        book.release_resources()
+
+
+class _Discard:
+    """Where xlrd writes its warnings about sloppy files: nowhere."""
+
+    def write(self, text: str) -> None:
+        pass
+
+
+def _xls_value(cell, datemode: int):
+    """A cell's value as openpyxl would give it: dates as datetimes, booleans, error codes as text."""
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError, ArithmeticError):
+            return cell.value
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "")
+    return cell.value
 
 
 def _csv_text(data: bytes) -> str:
@@ -264,6 +346,108 @@ def _spaces(count: str | None) -> str:
         return " "
 
 
+_HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
+_HS_SECTION = "{http://www.hancom.co.kr/hwpml/2011/section}sec"
+_OPF = "{http://www.idpf.org/2007/opf/}"
+_HWPX_SECTION = re.compile(r"Contents/section(\d+)\.xml")
+# Inside hp:t, characters Hangul writes as elements (a title mark or a highlighter's marks have no text).
+_HWPX_INLINE = {
+    f"{_HP}tab": "\t", f"{_HP}lineBreak": "\n", f"{_HP}hyphen": "-", f"{_HP}nbSpace": "\u00a0",
+    f"{_HP}fwSpace": " ",
+}
+
+
+def _hwpx_text(data: bytes) -> str | None:
+    """A Hangul .hwpx (OWPML): its sections' paragraphs, and table rows as lines; None
+    if it is encrypted (password-protected: ODF's encryption entries in its manifest)."""
+    names = _safe_zip_names(data)  # also bounds the size of what is read below
+    if names is None:
+        return None
+    lines: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "META-INF/manifest.xml" in names:
+            manifest = ElementTree.fromstring(archive.read("META-INF/manifest.xml"))
+            if any(e.tag.endswith("}encryption-data") for e in manifest.iter()):
+                return None
+        sections = _hwpx_sections(archive, names)
+        if not sections:
+            return None
+        for section in sections:
+            root = ElementTree.fromstring(archive.read(section))  # expat refuses entity bombs
+            if root.tag == _HS_SECTION:
+                _hwpx_lines(root, lines)
+    return "\n".join(lines)
+
+
+def _hwpx_sections(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
+    """The section parts in reading order: the spine of Contents/content.hpf (its XML
+    parts; the header among them is not a section, and is skipped when read), else
+    Contents/section0.xml, section1.xml..."""
+    spine: dict[str, None] = {}  # ordered, each part once
+    if "Contents/content.hpf" in names:
+        package = ElementTree.fromstring(archive.read("Contents/content.hpf"))
+        parts = {item.get("id"): item.get("href") or "" for item in package.iter(f"{_OPF}item")}
+        for itemref in package.iter(f"{_OPF}itemref"):
+            href = parts.get(itemref.get("idref"), "")
+            # Hancom writes paths from the package's root; OPF means them from content.hpf's folder.
+            path = href if href in names else f"Contents/{href}"
+            if path in names and path.endswith(".xml"):
+                spine.setdefault(path)
+    if any(_HWPX_SECTION.fullmatch(path) for path in spine):
+        return list(spine)
+    numbered = [(int(m.group(1)), name) for name in names if (m := _HWPX_SECTION.fullmatch(name))]
+    return [name for _, name in sorted(numbered)]
+
+
+def _hwpx_lines(element: ElementTree.Element, lines: list[str]) -> None:
+    for child in element:
+        _hwpx_block(child, lines)
+
+
+def _hwpx_block(element: ElementTree.Element, lines: list[str]) -> None:
+    if element.tag == f"{_HP}p":
+        _hwpx_paragraph(element, lines)
+    elif element.tag == f"{_HP}tbl":
+        for part in element:
+            if part.tag == f"{_HP}tr":
+                cells = [_hwpx_cell(cell) for cell in part if cell.tag == f"{_HP}tc"]
+                if any(cells):
+                    lines.append("\t".join(cell for cell in cells if cell))
+            else:
+                _hwpx_block(part, lines)  # a caption
+    else:
+        _hwpx_lines(element, lines)
+
+
+def _hwpx_paragraph(paragraph: ElementTree.Element, lines: list[str]) -> None:
+    """A paragraph's text as a line; what it holds (tables, text boxes, notes, headers) as lines after it."""
+    parts: list[str] = []
+    inner: list[str] = []
+    for child in paragraph:
+        for item in child if child.tag == f"{_HP}run" else [child]:
+            if item.tag == f"{_HP}t":
+                parts.append(_hwpx_inline(item))
+            else:
+                _hwpx_block(item, inner)
+    lines.append("".join(parts))
+    lines.extend(inner)
+
+
+def _hwpx_cell(cell: ElementTree.Element) -> str:
+    """A table cell's paragraphs (and tables inside it) as one line."""
+    lines: list[str] = []
+    _hwpx_lines(cell, lines)
+    return " ".join(" ".join(lines).split())
+
+
+def _hwpx_inline(text: ElementTree.Element) -> str:
+    parts = [text.text or ""]
+    for child in text:
+        parts.append(_HWPX_INLINE.get(child.tag, ""))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def _pdf_text(data: bytes) -> str | None:
     from pypdf import PdfReader
 
@@ -278,6 +462,8 @@ _READERS = {
     "docx": _docx_text,
     "xlsx": _xlsx_text,
     "odf": _odf_text,
+    "hwpx": _hwpx_text,
+    "xls": _xls_text,
     "pdf": _pdf_text,
     "doc": doc_text,
     "rtf": rtf_text,

@@ -1,7 +1,9 @@
-"""Text out of legacy documents: Word 97-2003 (.doc), RTF, and Hangul (.hwp, HWP 5.0).
+"""Text out of legacy documents: Word 97-2003 (.doc), RTF, and Hangul (.hwp, HWP 5.0);
+and the workbook stream of an Excel 97-2003 (.xls) file, for xlrd to read.
 
-.doc and .hwp are OLE2 compound files, opened with olefile; their text is read
-from the published formats ([MS-DOC]'s piece table; Hancom's HWP 5.0 records).
+.doc, .hwp and .xls are OLE2 compound files, opened with olefile; the text of the
+first two is read from the published formats ([MS-DOC]'s piece table; Hancom's
+HWP 5.0 records).
 RTF is read with striprtf. Paragraphs come out one per line and a table row as
 one line, its cells apart by tabs (as ``html_text`` does), so "Country | Peru"
 reads as a labelled field. A .doc gives its main text only (no headers, notes or
@@ -24,7 +26,7 @@ from itertools import pairwise
 
 __all__ = [
     "MAX_CHARS", "MAX_RECORDS", "MAX_UNPACKED_BYTES", "OLE_SIGNATURE", "doc_text", "hwp_text", "is_rtf", "ole_kind",
-    "rtf_text",
+    "rtf_text", "xls_workbook",
 ]
 
 MAX_UNPACKED_BYTES = 25 * 1024 * 1024  # a .hwp's sections, decompressed: refuse bombs
@@ -40,11 +42,12 @@ _BROKEN = (
 )
 
 
-# --- OLE2 compound files (.doc, .hwp; also .xls, .ppt, .msg) ---------------------------
+# --- OLE2 compound files (.doc, .hwp, .xls; also .ppt, .msg) ---------------------------
 
 
 def ole_kind(data: bytes) -> str | None:
-    """"doc" or "hwp" for a compound file holding a Word or Hangul document, else None."""
+    """"doc", "hwp" or "xls" for a compound file holding a Word or Hangul document or
+    an Excel workbook, else None (PowerPoint, Outlook messages, encrypted OOXML...)."""
     if not data.startswith(OLE_SIGNATURE):
         return None
     try:
@@ -53,6 +56,8 @@ def ole_kind(data: bytes) -> str | None:
                 return "doc"
             if ole.exists("FileHeader") and ole.exists("BodyText"):
                 return "hwp"
+            if ole.exists("Workbook") or ole.exists("Book"):
+                return "xls"
     except Exception:  # noqa: BLE001 - olefile on a stranger's file, and callers choose readers unguarded
         return None
     return None
@@ -449,3 +454,31 @@ class _HwpText:
         table = self.tables.pop()
         for line in table.lines():
             self._add(line)
+
+
+# --- Excel 97-2003 (.xls): the workbook stream --------------------------------------------
+
+_BIFF_BOF = 0x0809  # BOF of BIFF5 (Excel 5.0/95, the "Book" stream) and BIFF8 (97-2003, "Workbook")
+_BIFF_VERSIONS = (0x0500, 0x0600)
+_BIFF_GLOBALS = 0x0005
+
+
+def xls_workbook(data: bytes) -> bytes | None:
+    """The BIFF5 or BIFF8 stream of an Excel 95-2003 workbook ("Workbook", or "Book"),
+    read through the bounded compound-file reader; None if there is none, it does not
+    start with a workbook's BOF record, or the file is broken. xlrd reads the stream
+    as it is, without its own compound-file reader ever seeing the stranger's file."""
+    try:
+        with _open_ole(data) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                return None
+            stream = _read_stream(ole, name, len(data))
+    except _BROKEN:
+        return None
+    if len(stream) < 8:
+        return None
+    kind, size, version, part = struct.unpack_from("<HHHH", stream, 0)
+    if kind != _BIFF_BOF or size < 4 or version not in _BIFF_VERSIONS or part != _BIFF_GLOBALS:
+        return None  # older BIFF (where xlrd loads every sheet at once), or not a workbook
+    return stream

@@ -349,11 +349,11 @@ def test_hwp_paragraphs_controls_tables_and_sections():
 
 
 def test_other_ole_files_are_not_read_but_named_in_the_reply():
-    workbook = compound_file({"Workbook": b"\x09\x08" + bytes(100)})
-    assert ole_kind(workbook) is None
-    assert attachment_text(Attachment("budget.xls", "application/vnd.ms-excel", workbook)) is None
-    result = extract(message([Attachment("budget.xls", "application/vnd.ms-excel", workbook)], "Country: Peru"))
-    assert result.unread == ["budget.xls"] and result.fields == {"applicant": {"country": "PE"}}
+    slides = compound_file({"PowerPoint Document": b"\x0f\x00\xe8\x03" + bytes(100)})
+    assert ole_kind(slides) is None
+    assert attachment_text(Attachment("budget.ppt", "application/vnd.ms-powerpoint", slides)) is None
+    result = extract(message([Attachment("budget.ppt", "application/vnd.ms-powerpoint", slides)], "Country: Peru"))
+    assert result.unread == ["budget.ppt"] and result.fields == {"applicant": {"country": "PE"}}
 
 
 # --- Broken, locked and hostile files: None, quickly, without raising ---------------------------

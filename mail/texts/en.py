@@ -85,8 +85,8 @@ TEXTS = Texts(
     ),
     bot_link="Follow your application on Telegram: {link}",
     unread_attachments=(
-        "We could not read the attached {files}. We can read Word (.doc, .docx), Excel (.xlsx), OpenDocument "
-        "(.odt, .ods), RTF, Hangul (.hwp), PDF files with text (not scans), web pages (.html) and plain text. Please send the "
+        "We could not read the attached {files}. We can read Word (.doc, .docx), Excel (.xls, .xlsx), OpenDocument "
+        "(.odt, .ods), RTF, Hangul (.hwp, .hwpx), PDF files with text (not scans), web pages (.html) and plain text. Please send the "
         "form in one of these formats, or write the answers in the body of your email."
     ),
     unnamed_attachment="file no. {number} (it has no name)",

@@ -85,8 +85,8 @@ TEXTS = Texts(
     ),
     bot_link="Siga su solicitud en Telegram: {link}",
     unread_attachments=(
-        "No hemos podido leer los archivos adjuntos {files}. Podemos leer Word (.doc, .docx), Excel (.xlsx), "
-        "OpenDocument (.odt, .ods), RTF, Hangul (.hwp), PDF con texto (no escaneados), páginas web (.html) y texto sin formato. "
+        "No hemos podido leer los archivos adjuntos {files}. Podemos leer Word (.doc, .docx), Excel (.xls, .xlsx), "
+        "OpenDocument (.odt, .ods), RTF, Hangul (.hwp, .hwpx), PDF con texto (no escaneados), páginas web (.html) y texto sin formato. "
         "Envíe el formulario en uno de estos formatos o escriba las respuestas en el cuerpo de su correo."
     ),
     unnamed_attachment="n.º {number} (sin nombre)",

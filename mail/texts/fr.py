@@ -96,7 +96,7 @@ TEXTS = Texts(
     bot_link=f"Suivez votre candidature sur Telegram{NBSP}: {{link}}",
     unread_attachments=(
         "Nous n'avons pas pu lire les pièces jointes {files}. Nous lisons les fichiers Word (.doc, .docx), "
-        "Excel (.xlsx), OpenDocument (.odt, .ods), RTF, Hangul (.hwp), PDF contenant du texte (et non des documents numérisés), "
+        "Excel (.xls, .xlsx), OpenDocument (.odt, .ods), RTF, Hangul (.hwp, .hwpx), PDF contenant du texte (et non des documents numérisés), "
         "pages web (.html) et texte brut. Nous vous prions d'envoyer le formulaire dans l'un de ces formats, "
         "ou d'écrire les réponses dans le corps de votre courriel."
     ),

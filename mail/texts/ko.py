@@ -77,8 +77,8 @@ TEXTS = Texts(
     ),
     bot_link="텔레그램에서 신청 현황 확인하기: {link}",
     unread_attachments=(
-        "첨부하신 {files} 파일을 읽을 수 없었습니다. 저희는 Word(.doc, .docx), Excel(.xlsx), OpenDocument(.odt, .ods), RTF, "
-        "한글(.hwp), 텍스트가 있는 PDF(스캔본 제외), 웹 페이지(.html), 일반 텍스트 파일을 읽을 수 있습니다. "
+        "첨부하신 {files} 파일을 읽을 수 없었습니다. 저희는 Word(.doc, .docx), Excel(.xls, .xlsx), OpenDocument(.odt, .ods), RTF, "
+        "한글(.hwp, .hwpx), 텍스트가 있는 PDF(스캔본 제외), 웹 페이지(.html), 일반 텍스트 파일을 읽을 수 있습니다. "
         "신청서를 이 형식 중 하나로 보내 주시거나, 답변을 이메일 본문에 적어 주십시오."
     ),
     unnamed_attachment="이름 없는 {number}번째",
