@@ -11,12 +11,14 @@ count fully against it: "help with my homework" is not a question about
 support; words of the ``offtopic`` concept, a visa, the exchange rate, a
 scholarship, count against it several times over, whatever else the question
 shares with the call); below ``THRESHOLD`` the answer is the fallback, topic None.
-A concept may decide a topic (``cues``), unless the question also names another
+A concept may decide a topic (``cues``), only with another named (``with``: a body is a question
+of partner countries when it is Korean) and unless the question also names another
 (a public enterprise is a question of who may apply, unless it is the private firm's
 "without any public body"); a topic may need one of some concepts (``needs``: no
 company or private sector named, no answer about private companies); and a concept may
 be off-topic unless the question names another (``offtopic_unless``: a hotel is another
-business, the lodging of the call's own training a question the call does not answer).
+business, the lodging of the call's own training a question the call does not answer; a paraphrase
+about that lodging counts only for a question naming it, not for one about the training alone).
 """
 
 from __future__ import annotations
@@ -415,12 +417,16 @@ class KnowledgeBase:
             for t in data["topics"]
         }
         self._concepts = _Concepts(data.get("concepts") or {})
-        # A cue names its topic, or {topic: ..., unless: [concepts]}: a public enterprise decides
-        # "who may apply", unless the question also names the private sector ("without any public body").
+        # A cue names its topic, or {topic: ..., with: [concepts], unless: [concepts]}: a public enterprise
+        # decides "who may apply", unless the question also names the private sector ("without any public
+        # body"); a body decides "partner countries" only with Korea named (a Korean institution applying).
         self._cues: dict[str, str] = {}
+        self._cue_with: dict[str, frozenset[str]] = {}
         self._cue_unless: dict[str, frozenset[str]] = {}
         for concept, cue in (data.get("cues") or {}).items():
             if isinstance(cue, dict):
+                if "with" in cue:
+                    self._cue_with["#" + concept] = frozenset("#" + c for c in cue["with"])
                 self._cue_unless["#" + concept] = frozenset("#" + c for c in cue.get("unless", ()))
                 cue = cue["topic"]
             self._cues["#" + concept] = cue
@@ -444,6 +450,11 @@ class KnowledgeBase:
                         raise ValueError(f"paraphrase {q!r} of {topic.id} names none of the concepts it needs")
                     self._doc_topic.append(topic.id)
                     self._doc_lang.append(qlang)
+        # A paraphrase naming a conditionally off-topic concept (the flights to the training) names the
+        # saving concept only because it must: it counts only for a question naming the same concept
+        # ("is there training in Korea for our officials?" is not a question of who pays the flights).
+        conditional = frozenset(self._off_unless)
+        self._doc_requires = {i: conditional & set(doc) for i, doc in enumerate(docs) if conditional & set(doc)}
         self._index = _BM25(docs)
         self._vocab: dict[str, set[str]] = {tid: set() for tid in self.topics}
         self._topic_df: dict[str, Counter[str]] = {tid: Counter() for tid in self.topics}
@@ -530,19 +541,27 @@ class KnowledgeBase:
 
     def _rank(self, tokens: list[str]) -> list[tuple[str, float]]:
         per_topic: dict[str, list[float]] = {}
+        present = set(tokens)
         for i, s in self._index.scores(tokens).items():
+            if i in self._doc_requires and not self._doc_requires[i] & present:
+                continue
             per_topic.setdefault(self._doc_topic[i], []).append(s)
         totals = {}
         for tid, scores in per_topic.items():
             scores.sort(reverse=True)
             totals[tid] = scores[0] + _RUNNERS_UP * sum(scores[1:3])
-        present = set(tokens)
         for token in present:  # a cue: its topic gets a full match's score on top
-            if (tid := self._cues.get(token)) in self.topics and not self._cue_unless.get(token, frozenset()) & present:
+            if (tid := self._cues.get(token)) in self.topics and self._cue_holds(token, present):
                 totals[tid] = totals.get(tid, 0.0) + _CUE
         # a topic that needs a concept the question does not name is out
         return sorted(((tid, score) for tid, score in totals.items()
                        if tid not in self._needs or self._needs[tid] & present), key=lambda kv: kv[1], reverse=True)
+
+    def _cue_holds(self, cue: str, present: set[str]) -> bool:
+        """Whether the concept ``cue`` decides its topic among the tokens ``present``: with one of
+        the concepts it needs named, if it needs any, and none of those it yields to."""
+        needed = self._cue_with.get(cue)
+        return (needed is None or bool(needed & present)) and not self._cue_unless.get(cue, frozenset()) & present
 
     def _spell(self, word: str) -> str:
         """``word``, or the paraphrases' word it misspells by one letter dropped, added,

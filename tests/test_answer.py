@@ -445,6 +445,106 @@ topics:
     assert kb.rank("private firm without a public body")[0][0] == "private_side"
 
 
+def test_a_cue_with_another_concept_in_a_knowledge_base():
+    text = """
+fallback: {en: "?", ko: "?", es: "?", fr: "?"}
+concepts:
+  body: [agency, institution]
+  korea: [korean]
+cues:
+  body: {topic: abroad, with: [korea]}
+topics:
+  - id: abroad
+    title: {en: "A", ko: "A", es: "A", fr: "A"}
+    citations: ["c"]
+    answer: {en: "abroad", ko: "abroad", es: "abroad", fr: "abroad"}
+    questions: {en: ["Can a Korean agency apply for us?"]}
+  - id: home
+    title: {en: "H", ko: "H", es: "H", fr: "H"}
+    citations: ["c"]
+    answer: {en: "home", ko: "home", es: "home", fr: "home"}
+    questions: {en: ["Which agency or institution may apply?", "May our agency apply?"]}
+"""
+    kb = load_knowledge(text)
+    assert kb.rank("an agency applying")[0][0] == "home"  # no Korea named: the cue waits
+    with_korea, without = dict(kb.rank("a Korean institution applying")), dict(kb.rank("an institution applying"))
+    assert without["abroad"] < 1  # the word "institution" alone, no cue
+    assert with_korea["abroad"] > 6  # the cue's score, on top of the word Korean
+
+
+@pytest.mark.parametrize(("topic", "question"), [
+    ("partner_countries", "Could a Korean agency stand as the applicant for a town in Laos, or must the Lao side apply?"),
+    ("partner_countries", "¿Un organismo coreano puede presentarse como solicitante en lugar de la alcaldía?"),
+    ("who_may_apply", "Which institutions are allowed to be applicants?"),
+    ("private_companies", "notre societe privee peut elle candidater sans l etat"),
+    ("private_companies", "We are a privately owned engineering firm: may we apply without the state?"),
+])
+def test_a_cue_may_need_another_concept_named(topic, question):
+    """A body decides partner countries only when it is Korean; the private sector decides private companies
+    only when a firm is named."""
+    assert answer(question).topic == topic
+
+
+def test_a_paraphrase_about_the_trip_counts_only_for_a_question_naming_it():
+    text = """
+fallback: {en: "?", ko: "?", es: "?", fr: "?"}
+concepts:
+  training: [training]
+  travelcost: [hotel]
+offtopic_unless:
+  travelcost: [training]
+topics:
+  - id: unsaid
+    title: {en: "U", ko: "U", es: "U", fr: "U"}
+    citations: ["c"]
+    answer: {en: "unsaid", ko: "unsaid", es: "unsaid", fr: "unsaid"}
+    questions: {en: ["Who pays the hotel of officials during the training in Korea?", "Is there a fee?"]}
+  - id: support
+    title: {en: "S", ko: "S", es: "S", fr: "S"}
+    citations: ["c"]
+    answer: {en: "support", ko: "support", es: "support", fr: "support"}
+    questions: {en: ["Is there training?", "What support is given?"]}
+"""
+    kb = load_knowledge(text)
+    assert [tid for tid, _ in kb.rank("training in Korea for officials")] == ["support"]
+    assert kb.rank("the hotel during the training in Korea")[0][0] == "unsaid"
+
+
+@pytest.mark.parametrize("question", [
+    "¿El apoyo incluye cursos en Corea para los funcionarios que manejan la iniciativa?",
+    "Does the package include training in Korea for the staff leading the project?",
+])
+def test_training_for_officials_is_support_not_the_trips_costs(question):
+    assert answer(question).topic == "support_types"
+
+
+def test_installing_is_no_installment_and_plans_finish_in_any_language(kb):
+    assert kb._words("instalar") != [("#disbursement",)]
+    assert kb._words("installing") != [("#disbursement",)]
+    assert kb._words("in installments") == kb._words("tranches") == [("#disbursement",)]
+    assert kb._words("finished") == kb._words("achevé") == [("#finish",)]
+    assert ("#finish",) == kb._words("끝나나요")[0][:1]
+
+
+@pytest.mark.parametrize(("topic", "question"), [
+    ("not_in_call", "Does the application need a letter of support from our embassy?"),
+    ("not_in_call", "¿Los fondos se depositan en una cuenta bancaria del municipio?"),
+    ("funding_cap", "How much is disbursed to each project at most?"),
+    ("selection_timeline", "선정 후 타당성조사는 언제쯤 끝나나요?"),
+    ("solution_sectors", "Would a telemedicine platform for rural hospitals fit the solution areas?"),
+])
+def test_endorsements_accounts_finished_plans_and_hospitals(topic, question):
+    assert answer(question).topic == topic
+
+
+@pytest.mark.parametrize("question", [
+    "Could you translate this paragraph into French for me?",
+    "¿Me pueden traducir este informe al coreano?",
+])
+def test_a_text_to_translate_is_off_topic(question):
+    assert answer(question).topic is None
+
+
 @pytest.mark.parametrize("question", [
     "Could you book a hotel in Sejong for our delegation?",
     "¿Cuánto cuesta un vuelo de Lima a Seúl?",
