@@ -437,6 +437,7 @@ class KnowledgeBase:
         # A topic that needs one of some concepts is never given to a question naming none of them.
         self._needs = {tid: frozenset("#" + c for c in concepts)
                        for tid, concepts in (data.get("needs") or {}).items()}
+        _check_references(data, set(self.topics))
         self._doc_topic: list[str] = []
         self._doc_lang: list[str] = []
         docs: list[list[str]] = []
@@ -663,6 +664,26 @@ def _confidence(ranked: list[tuple[str, float]], coverage: float = 1.0, score: f
     strength = min(1.0, (first if score is None else score) / _SCORE_FULL)
     covered = min(1.0, coverage / _COVERED)
     return round(strength * (_TIE + (1 - _TIE) * margin) * covered, 3)
+
+
+def _check_references(data: dict, topics: set[str]) -> None:
+    """Every concept and topic that cues, needs and offtopic_unless name exists: a misspelt name
+    would silently switch its rule off."""
+    concepts = set(data.get("concepts") or {})
+    named: list[tuple[str, str, set[str]]] = []  # (where, kind, names)
+    for concept, cue in (data.get("cues") or {}).items():
+        named.append((f"cue {concept}", "concept", {concept}))
+        cue = cue if isinstance(cue, dict) else {"topic": cue}
+        named.append((f"cue {concept}", "topic", {cue["topic"]}))
+        named.append((f"cue {concept}", "concept", set(cue.get("with", ())) | set(cue.get("unless", ()))))
+    for concept, unless in (data.get("offtopic_unless") or {}).items():
+        named.append((f"offtopic_unless {concept}", "concept", {concept, *unless}))
+    for topic, needed in (data.get("needs") or {}).items():
+        named.append((f"needs {topic}", "topic", {topic}))
+        named.append((f"needs {topic}", "concept", set(needed)))
+    for where, kind, names in named:
+        if unknown := names - (concepts if kind == "concept" else topics):
+            raise ValueError(f"{where}: no such {kind}: {', '.join(sorted(unknown))}")
 
 
 def load_knowledge(text: str | None = None) -> KnowledgeBase:

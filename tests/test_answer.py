@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import textwrap
+
 import pytest
 from helpers import shared_dir
 
 from rules.answer import Answer, answer, load_knowledge, shipped_knowledge
 from rules.form import LANGUAGES
+
+
+def small_knowledge(rules: str = "", **topics: list[str]) -> str:
+    """The YAML of a small knowledge base: ``rules`` (concepts, cues, needs...), then one topic per
+    keyword, its answer its own id, with these English example questions."""
+    lines = ['fallback: {en: "?", ko: "?", es: "?", fr: "?"}', textwrap.dedent(rules).strip(), "topics:"]
+    for tid, questions in topics.items():
+        lines += [f"  - id: {tid}", f"    title: {{en: {tid}, ko: {tid}, es: {tid}, fr: {tid}}}",
+                  '    citations: ["c"]', f"    answer: {{en: {tid}, ko: {tid}, es: {tid}, fr: {tid}}}",
+                  f"    questions: {{en: {json.dumps(questions, ensure_ascii=False)}}}"]
+    return "\n".join(lines) + "\n"
 
 CALL = shared_dir() / "program" / "call-2020.txt"
 SITES = ("www.molit.go.kr", "www.smartcity.go.kr", "www.kindkorea.or.kr")
@@ -165,17 +179,7 @@ def test_every_citation_is_verbatim_in_the_call(kb):
 
 
 def test_load_knowledge_from_text():
-    kb = load_knowledge(
-        """
-fallback: {en: "?", ko: "?", es: "?", fr: "?"}
-topics:
-  - id: only
-    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
-    citations: ["c"]
-    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
-    questions: {en: ["deadline for applications"]}
-"""
-    )
+    kb = load_knowledge(small_knowledge(only=["deadline for applications"]))
     assert kb.rank("applications deadline")[0][0] == "only"
     assert kb.answer("nothing matches", "fr").text == "?"
 
@@ -328,17 +332,7 @@ def test_an_off_topic_word_is_one_token_whatever_its_script(kb):
 
 
 def test_a_paraphrase_may_not_use_an_off_topic_word():
-    text = """
-fallback: {en: "?", ko: "?", es: "?", fr: "?"}
-concepts:
-  offtopic: [visa]
-topics:
-  - id: only
-    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
-    citations: ["c"]
-    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
-    questions: {en: ["Do we get a visa for the training?"]}
-"""
+    text = small_knowledge("concepts: {offtopic: [visa]}", only=["Do we get a visa for the training?"])
     with pytest.raises(ValueError, match="off-topic"):
         load_knowledge(text)
 
@@ -372,19 +366,10 @@ def test_a_government_applying_alone_is_not_a_private_company(question):
 
 
 def test_a_topic_s_paraphrases_must_name_what_it_needs():
-    text = """
-fallback: {en: "?", ko: "?", es: "?", fr: "?"}
-concepts:
-  private: [private]
-needs:
-  only: [private]
-topics:
-  - id: only
-    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
-    citations: ["c"]
-    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
-    questions: {en: ["Can a private firm apply?", "Can we apply alone?"]}
-"""
+    text = small_knowledge("""
+        concepts: {private: [private]}
+        needs: {only: [private]}
+        """, only=["Can a private firm apply?", "Can we apply alone?"])
     with pytest.raises(ValueError, match="needs"):
         load_knowledge(text)
 
@@ -420,52 +405,22 @@ def test_a_cue_yields_to_the_concept_it_names(topic, question):
 
 
 def test_a_cue_with_unless_in_a_knowledge_base():
-    text = """
-fallback: {en: "?", ko: "?", es: "?", fr: "?"}
-concepts:
-  public: [public]
-  private: [private]
-cues:
-  public: {topic: public_side, unless: [private]}
-topics:
-  - id: public_side
-    title: {en: "P", ko: "P", es: "P", fr: "P"}
-    citations: ["c"]
-    answer: {en: "public", ko: "public", es: "public", fr: "public"}
-    questions: {en: ["Can a public body apply?"]}
-  - id: private_side
-    title: {en: "Q", ko: "Q", es: "Q", fr: "Q"}
-    citations: ["c"]
-    answer: {en: "private", ko: "private", es: "private", fr: "private"}
-    questions: {en: ["Can a private firm apply without a public body?", "May a private firm apply?"]}
-"""
-    kb = load_knowledge(text)
+    kb = load_knowledge(small_knowledge("""
+        concepts: {public: [public], private: [private]}
+        cues: {public: {topic: public_side, unless: [private]}}
+        """, public_side=["Can a public body apply?"],
+        private_side=["Can a private firm apply without a public body?", "May a private firm apply?"]))
     with_cue, without = dict(kb.rank("a public body")), dict(kb.rank("a public body, private"))
     assert with_cue["public_side"] - without["public_side"] > 5  # the cue's score, withheld when private is named
     assert kb.rank("private firm without a public body")[0][0] == "private_side"
 
 
 def test_a_cue_with_another_concept_in_a_knowledge_base():
-    text = """
-fallback: {en: "?", ko: "?", es: "?", fr: "?"}
-concepts:
-  body: [agency, institution]
-  korea: [korean]
-cues:
-  body: {topic: abroad, with: [korea]}
-topics:
-  - id: abroad
-    title: {en: "A", ko: "A", es: "A", fr: "A"}
-    citations: ["c"]
-    answer: {en: "abroad", ko: "abroad", es: "abroad", fr: "abroad"}
-    questions: {en: ["Can a Korean agency apply for us?"]}
-  - id: home
-    title: {en: "H", ko: "H", es: "H", fr: "H"}
-    citations: ["c"]
-    answer: {en: "home", ko: "home", es: "home", fr: "home"}
-    questions: {en: ["Which agency or institution may apply?", "May our agency apply?"]}
-"""
-    kb = load_knowledge(text)
+    kb = load_knowledge(small_knowledge("""
+        concepts: {body: [agency, institution], korea: [korean]}
+        cues: {body: {topic: abroad, with: [korea]}}
+        """, abroad=["Can a Korean agency apply for us?"],
+        home=["Which agency or institution may apply?", "May our agency apply?"]))
     assert kb.rank("an agency applying")[0][0] == "home"  # no Korea named: the cue waits
     with_korea, without = dict(kb.rank("a Korean institution applying")), dict(kb.rank("an institution applying"))
     assert without["abroad"] < 1  # the word "institution" alone, no cue
@@ -485,27 +440,16 @@ def test_a_cue_may_need_another_concept_named(topic, question):
     assert answer(question).topic == topic
 
 
+TRAVEL_RULES = """
+    concepts: {training: [training], travelcost: [hotel]}
+    offtopic_unless: {travelcost: [training]}
+    """
+
+
 def test_a_paraphrase_about_the_trip_counts_only_for_a_question_naming_it():
-    text = """
-fallback: {en: "?", ko: "?", es: "?", fr: "?"}
-concepts:
-  training: [training]
-  travelcost: [hotel]
-offtopic_unless:
-  travelcost: [training]
-topics:
-  - id: unsaid
-    title: {en: "U", ko: "U", es: "U", fr: "U"}
-    citations: ["c"]
-    answer: {en: "unsaid", ko: "unsaid", es: "unsaid", fr: "unsaid"}
-    questions: {en: ["Who pays the hotel of officials during the training in Korea?", "Is there a fee?"]}
-  - id: support
-    title: {en: "S", ko: "S", es: "S", fr: "S"}
-    citations: ["c"]
-    answer: {en: "support", ko: "support", es: "support", fr: "support"}
-    questions: {en: ["Is there training?", "What support is given?"]}
-"""
-    kb = load_knowledge(text)
+    kb = load_knowledge(small_knowledge(
+        TRAVEL_RULES, unsaid=["Who pays the hotel of officials during the training in Korea?", "Is there a fee?"],
+        support=["Is there training?", "What support is given?"]))
     assert [tid for tid, _ in kb.rank("training in Korea for officials")] == ["support"]
     assert kb.rank("the hotel during the training in Korea")[0][0] == "unsaid"
 
@@ -567,23 +511,9 @@ def test_the_trip_to_the_calls_training_is_a_question_the_call_does_not_answer(q
 def test_a_concept_off_topic_unless_another_is_named(kb):
     assert kb._weighted_words("a hotel room") == {("#offtopic",): 8.0, ("room",): 1.0}
     assert ("#travelcost",) in kb._weighted_words("the hotel during the training")
-    text = """
-fallback: {en: "?", ko: "?", es: "?", fr: "?"}
-concepts:
-  training: [training]
-  travelcost: [hotel]
-offtopic_unless:
-  travelcost: [training]
-topics:
-  - id: only
-    title: {en: "Only", ko: "유일", es: "Único", fr: "Seul"}
-    citations: ["c"]
-    answer: {en: "yes", ko: "네", es: "sí", fr: "oui"}
-    questions: {en: ["Who pays the hotel?"]}
-"""
     with pytest.raises(ValueError, match="off-topic"):  # a paraphrase naming the hotel must name the training
-        load_knowledge(text)
-    load_knowledge(text.replace("Who pays the hotel?", "Who pays the hotel during the training?"))
+        load_knowledge(small_knowledge(TRAVEL_RULES, only=["Who pays the hotel?"]))
+    load_knowledge(small_knowledge(TRAVEL_RULES, only=["Who pays the hotel during the training?"]))
 
 
 @pytest.mark.parametrize("question", [
@@ -624,3 +554,16 @@ def test_a_short_concept_word_matches_inflected_and_a_short_plural_only_whole(kb
 ])
 def test_what_the_call_leaves_out_and_what_it_names(topic, question):
     assert answer(question).topic == topic
+
+
+@pytest.mark.parametrize(("rules", "message"), [
+    ("concepts: {public: [public]}\ncues: {publik: only}", "cue publik: no such concept: publik"),
+    ("concepts: {public: [public]}\ncues: {public: {topic: only, unless: [privat]}}", "no such concept: privat"),
+    ("concepts: {public: [public]}\ncues: {public: {topic: elsewhere}}", "cue public: no such topic: elsewhere"),
+    ("concepts: {public: [public]}\nneeds: {only: [pubic]}", "needs only: no such concept: pubic"),
+    ("concepts: {hotel: [hotel]}\nofftopic_unless: {hotel: [trainig]}", "no such concept: trainig"),
+])
+def test_a_rule_naming_no_such_concept_or_topic_fails_to_load(rules, message):
+    """A misspelt name would otherwise switch its rule off without a word."""
+    with pytest.raises(ValueError, match=message):
+        load_knowledge(small_knowledge(rules, only=["Can a public body apply?"]))
