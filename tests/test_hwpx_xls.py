@@ -35,7 +35,7 @@ from mail.attachment_text import (
 from mail.extract import extract
 from mail.legacy_documents import ole_kind, xls_workbook
 from mail.message import Attachment
-from test_legacy_documents import compound_file, message, quickly
+from test_legacy_documents import KOREAN_FORM_FIELDS, KOREAN_FORM_LINES, compound_file, message, quickly
 
 DOCUMENTS = Path(__file__).parent / "data" / "documents"
 FORM_HWPX = (DOCUMENTS / "form_ko.hwpx").read_bytes()
@@ -167,23 +167,9 @@ def cells(rows: list[list[str]]) -> bytes:
 
 def test_hwpx_form_is_read():
     text = read("신청서.hwpx", FORM_HWPX, "application/vnd.hancom.hwpx")
-    assert [line for line in text.splitlines() if line] == [
-        "K-City Network 신청서",
-        "국가: 페루",
-        "기관: 쿠스코 시청",
-        "항목\t내용",
-        "사업명\t쿠스코 스마트 교통",
-        "요청 금액\t8억 원",
-        "담당자 이메일\tana.quispe@municipalidad.gob.pe",
-        "Contact person: Ana Quispe",
-    ]
+    assert [line for line in text.splitlines() if line] == KOREAN_FORM_LINES  # the same form as the .hwp
     result = extract(message([Attachment("신청서.hwpx", "application/vnd.hancom.hwpx", FORM_HWPX)]))
-    assert result.fields == {
-        "applicant": {"country": "PE", "organization": "쿠스코 시청"},
-        "contact": {"name": "Ana Quispe", "email": "ana.quispe@municipalidad.gob.pe"},
-        "project": {"title": "쿠스코 스마트 교통"},
-        "budget": {"requested_amount": {"amount": 800_000_000, "currency": "KRW", "krw": 800_000_000, "usd": 680_000}},
-    }
+    assert result.fields == KOREAN_FORM_FIELDS
     assert result.sources == ["attachment:신청서.hwpx"] and result.unread == []
     assert result.language == "ko"
 

@@ -250,26 +250,30 @@ def test_rtf_form_is_read():
     assert result.language == "ko"
 
 
+# The Korean form of tests/data/documents/form_ko.hwp and form_ko.hwpx: its lines, then its fields.
+KOREAN_FORM_LINES = [
+    "K-City Network 신청서",
+    "국가: 페루",
+    "기관: 쿠스코 시청",
+    "항목\t내용",
+    "사업명\t쿠스코 스마트 교통",
+    "요청 금액\t8억 원",
+    "담당자 이메일\tana.quispe@municipalidad.gob.pe",
+    "Contact person: Ana Quispe",
+]
+KOREAN_FORM_FIELDS = {
+    "applicant": {"country": "PE", "organization": "쿠스코 시청"},
+    "contact": {"name": "Ana Quispe", "email": "ana.quispe@municipalidad.gob.pe"},
+    "project": {"title": "쿠스코 스마트 교통"},
+    "budget": {"requested_amount": {"amount": 800_000_000, "currency": "KRW", "krw": 800_000_000, "usd": 680_000}},
+}
+
+
 def test_hwp_form_is_read():
     text = attachment_text(Attachment("신청서.hwp", "application/x-hwp", FORM_HWP))
-    lines = [line for line in text.splitlines() if line]
-    assert lines == [
-        "K-City Network 신청서",
-        "국가: 페루",
-        "기관: 쿠스코 시청",
-        "항목\t내용",
-        "사업명\t쿠스코 스마트 교통",
-        "요청 금액\t8억 원",
-        "담당자 이메일\tana.quispe@municipalidad.gob.pe",
-        "Contact person: Ana Quispe",
-    ]
+    assert [line for line in text.splitlines() if line] == KOREAN_FORM_LINES
     result = extract(message([Attachment("신청서.hwp", "application/x-hwp", FORM_HWP)]))
-    assert result.fields == {
-        "applicant": {"country": "PE", "organization": "쿠스코 시청"},
-        "contact": {"name": "Ana Quispe", "email": "ana.quispe@municipalidad.gob.pe"},
-        "project": {"title": "쿠스코 스마트 교통"},
-        "budget": {"requested_amount": {"amount": 800_000_000, "currency": "KRW", "krw": 800_000_000, "usd": 680_000}},
-    }
+    assert result.fields == KOREAN_FORM_FIELDS
     assert result.sources == ["attachment:신청서.hwp"]
 
 
