@@ -11,10 +11,10 @@ count fully against it: "help with my homework" is not a question about
 support; words of the ``offtopic`` concept, a visa, the exchange rate, a
 scholarship, count against it several times over, whatever else the question
 shares with the call); below ``THRESHOLD`` the answer is the fallback, topic None.
-A concept may decide a topic (``cues``), only with another named (``with``: a body is a question
-of partner countries when it is Korean) and unless the question also names another
-(a public enterprise is a question of who may apply, unless it is the private firm's
-"without any public body"); a topic may need one of some concepts (``needs``: no
+A concept may decide a topic (``cues``), only with another named in the same sentence (``with``: a
+body is a question of partner countries when it is Korean, not when the asker studied in Korea) and
+unless the question also names another (a public enterprise is a question of who may apply, unless it
+is the private firm's "without any public body"); a topic may need one of some concepts (``needs``: no
 company or private sector named, no answer about private companies); and a concept may
 be off-topic unless the question names another (``offtopic_unless``: a hotel is another
 business, the lodging of the call's own training a question the call does not answer; a paraphrase
@@ -95,7 +95,9 @@ _TOKEN = re.compile(r"[\uac00-\ud7a3]+|[^\W\d_\uac00-\ud7a3]+|\d+")
 # Function words that would let unrelated questions match; Hangul needs none (n-grams).
 # Also the words every question about the call shares (project, program, city, smart),
 # verbs of asking for help (they say nothing about which topic: "help with my homework"),
-# and the courtesies of an official letter (dear sir, kindly, on behalf of).
+# words pointing at the call or at a question (mentioned in the communiqué, please explain,
+# "mi consulta": no commune, no technical advice), and the courtesies of an official letter
+# (dear sir, kindly, on behalf of, quedo atento, je vous remercie).
 _STOPWORDS = frozenset(
     """a an the of to in on for and or is are be can could may do does we our us i my you your it
     this that with what which who when where how there any by from at as will would should s me
@@ -112,6 +114,12 @@ _STOPWORDS = frozenset(
     quisiera quisieramos gustaria saber indicar indicarnos aclarar dias dia estamos somos noches
     je j me moi suis sommes pourriez pourriez preciser indiquer souhaite souhaitons souhaiterait souhaiterions
     aimerais aimerions savoir
+    mention mentioned menciona mencionan mencionado mencionada mencionados mencionadas mentionne mentionnee mentionnes
+    mentionnees communique comunicado expliquer expliquez explique ni seran seria serian
+    question questions consulta consultas pregunta preguntas
+    quedo quedamos atento atenta atentos atentas antemano agradezco agradecemos agradeceria
+    agradeceriamos remercie remercions remerciant appreciate grateful aura auront aurait auraient
+    regarding concerning respecto concernant detailler detaillez detallar detallarnos detallen citee citees
     el la los las de del y o en un una es son se que por para con nuestro nuestra como cual
     quien cuando donde cuanto hay puede pueden podemos lo al su sus ser esta este ayer
     puedes podria podrian debe deben hacer mi mis tu tus fue sido ha han si exactamente
@@ -493,9 +501,11 @@ class KnowledgeBase:
 
     def rank(self, question: str) -> list[tuple[str, float]]:
         """Topics by their best paraphrase's score plus a share of the next two, best first."""
-        words = self._words(question)
+        sentences = self._sentence_words(question)[1]
+        words = [w for sentence in sentences for w in sentence]
         off = self._off_topic({t for w in words for t in w})
-        return self._rank([t for w in words for t in ((_OFFTOPIC,) if off & set(w) else w)])
+        return self._rank([t for w in words for t in ((_OFFTOPIC,) if off & set(w) else w)],
+                          [{t for w in sentence for t in w} for sentence in sentences])
 
     def _words(self, question: str) -> list[tuple[str, ...]]:
         return _words(question, self._spell, self._concepts)
@@ -504,18 +514,27 @@ class KnowledgeBase:
         """The conditionally off-topic concepts of ``tokens`` that none of their saving concepts accompanies."""
         return {c for c, unless in self._off_unless.items() if c in tokens and not unless & tokens}
 
-    def _weighted_words(self, question: str) -> dict[tuple[str, ...], float]:
+    def _sentence_words(self, question: str) -> tuple[list[str], list[list[tuple[str, ...]]]]:
+        """The sentences of ``question`` and the words of each (the whole question when it is one sentence)."""
+        sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+        if len(sentences) < 2:
+            return [question], [self._words(question)]
+        return sentences, [self._words(sentence) for sentence in sentences]
+
+    def _weighted_words(
+        self, question: str, read: tuple[list[str], list[list[tuple[str, ...]]]] | None = None
+    ) -> dict[tuple[str, ...], float]:
         """The question's words, each weighted 1 when the asking sentence has it and
         ``_CONTEXT`` when only the sentences around it do (an email's greeting, who
         writes, what their project is): the asking sentences are those with a question
         mark, else those that say they ask (``_ASKING``), else the last one with a word
         that counts. A conditionally off-topic concept none of its saving concepts
-        accompanies becomes the off-topic word."""
-        sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+        accompanies becomes the off-topic word. ``read``: the question's sentences and
+        their words, when already tokenized."""
+        sentences, words = read or self._sentence_words(question)
         if len(sentences) < 2:
-            weights = dict.fromkeys(self._words(question), 1.0)
+            weights = dict.fromkeys(words[0], 1.0)
         else:
-            words = [self._words(sentence) for sentence in sentences]
             asking = ([i for i, s in enumerate(sentences) if "?" in s or "？" in s]
                       or [i for i, s in enumerate(sentences) if _ASKING.search(s)]
                       or [max((i for i, w in enumerate(words) if w), default=len(sentences) - 1)])
@@ -540,7 +559,9 @@ class KnowledgeBase:
             weights[off] *= _OFF_WEIGHT
         return weights
 
-    def _rank(self, tokens: list[str]) -> list[tuple[str, float]]:
+    def _rank(self, tokens: list[str], scopes: list[set[str]] | None = None) -> list[tuple[str, float]]:
+        """Topics by score, best first; ``scopes``, the tokens of each sentence, are where a cue
+        looks for its ``with`` concepts (the whole question when not given)."""
         per_topic: dict[str, list[float]] = {}
         present = set(tokens)
         for i, s in self._index.scores(tokens).items():
@@ -552,17 +573,21 @@ class KnowledgeBase:
             scores.sort(reverse=True)
             totals[tid] = scores[0] + _RUNNERS_UP * sum(scores[1:3])
         for token in present:  # a cue: its topic gets a full match's score on top
-            if (tid := self._cues.get(token)) in self.topics and self._cue_holds(token, present):
+            if (tid := self._cues.get(token)) in self.topics and self._cue_holds(token, present, scopes):
                 totals[tid] = totals.get(tid, 0.0) + _CUE
         # a topic that needs a concept the question does not name is out
         return sorted(((tid, score) for tid, score in totals.items()
                        if tid not in self._needs or self._needs[tid] & present), key=lambda kv: kv[1], reverse=True)
 
-    def _cue_holds(self, cue: str, present: set[str]) -> bool:
-        """Whether the concept ``cue`` decides its topic among the tokens ``present``: with one of
-        the concepts it needs named, if it needs any, and none of those it yields to."""
+    def _cue_holds(self, cue: str, present: set[str], scopes: list[set[str]] | None = None) -> bool:
+        """Whether the concept ``cue`` decides its topic among the tokens ``present``: none of the
+        concepts it yields to is named, and one of those it needs, if it needs any, is named in a
+        sentence of ``scopes`` that names the cue too. A Korean institution is said in one sentence;
+        Korea named in another ("I studied in Korea") makes no institution Korean."""
+        if self._cue_unless.get(cue, frozenset()) & present:
+            return False
         needed = self._cue_with.get(cue)
-        return (needed is None or bool(needed & present)) and not self._cue_unless.get(cue, frozenset()) & present
+        return needed is None or any(needed & scope for scope in [s for s in scopes or () if cue in s] or [present])
 
     def _spell(self, word: str) -> str:
         """``word``, or the paraphrases' word it misspells by one letter dropped, added,
@@ -625,9 +650,10 @@ class KnowledgeBase:
     def answer(self, question: str, lang: str | None = None) -> Answer:
         if lang not in LANGUAGES:
             lang = detect_language(question) or self.language_of(question) or DEFAULT_LANGUAGE
-        words = self._weighted_words(question)  # all count for the ranking, not for the coverage
+        read = self._sentence_words(question)
+        words = self._weighted_words(question, read)  # all count for the ranking, not for the coverage
         tokens = [t for w in words for t in w]
-        ranked = self._rank(tokens)
+        ranked = self._rank(tokens, [{t for w in sentence for t in w} for sentence in read[1]])
         raw = dict(ranked)
         if _COVER_RANK and len(ranked) > 1:
             # The leaders re-ranked by how much of the question each covers as well as by

@@ -427,6 +427,20 @@ def test_a_cue_with_another_concept_in_a_knowledge_base():
     assert with_korea["abroad"] > 6  # the cue's score, on top of the word Korean
 
 
+def test_a_cue_looks_for_its_with_concept_in_the_sentence_that_names_it():
+    kb = load_knowledge(small_knowledge("""
+        concepts: {body: [agency, institution], korea: [korean, korea], private: [private]}
+        cues: {body: {topic: abroad, with: [korea], unless: [private]}}
+        """, abroad=["Can a Korean agency apply for us?"],
+        home=["Which agency or institution may apply?", "May our agency apply?"]))
+    together = dict(kb.rank("Can a Korean agency apply?"))
+    apart = dict(kb.rank("Can an agency apply? I studied in Korea."))  # the same words, Korea in another sentence
+    assert together["abroad"] - apart["abroad"] > 5  # the cue's score, withheld
+    assert kb.answer("Can an agency apply? I studied in Korea.").topic != "abroad"
+    # a concept the cue yields to counts anywhere in the question
+    assert dict(kb.rank("Can a Korean agency apply? We are private."))["abroad"] < together["abroad"] - 5
+
+
 @pytest.mark.parametrize(("topic", "question"), [
     ("partner_countries", "Could a Korean agency stand as the applicant for a town in Laos, or must the Lao side apply?"),
     ("partner_countries", "¿Un organismo coreano puede presentarse como solicitante en lugar de la alcaldía?"),
@@ -567,3 +581,30 @@ def test_a_rule_naming_no_such_concept_or_topic_fails_to_load(rules, message):
     """A misspelt name would otherwise switch its rule off without a word."""
     with pytest.raises(ValueError, match=message):
         load_knowledge(small_knowledge(rules, only=["Can a public body apply?"]))
+
+
+@pytest.mark.parametrize(("topic", "question"), [
+    ("not_in_call", "Will K-City Network be offered again in a future round?"),
+    ("not_in_call", "내년에도 이런 공모가 나오나요?"),
+    ("not_in_call", "¿Podemos mandar varios proyectos a la vez?"),
+    ("not_in_call", "Peut-on proposer plusieurs projets au titre de cet appel ?"),
+    ("existing_projects", "Nous avons plusieurs projets déjà en cours : peuvent-ils bénéficier du programme ?"),
+    ("application_window", "Estamos a 18 de marzo, ¿llegamos a tiempo?"),
+    ("application_window", "It is mid-March here: are we too late?"),
+    ("existing_projects", "Is it too late for a project that broke ground in 2017?"),
+    ("selection_timeline", "¿El estudio de factibilidad estará listo a tiempo?"),
+    ("support_types", "How many of our engineers may attend the training in Korea?"),
+    ("how_to_submit", "Can the ministry send the file through our embassy by diplomatic pouch?"),
+    ("project_categories", "Pourriez-vous détailler les catégories de projets citées dans le communiqué ?"),
+])
+def test_another_round_several_projects_still_in_time_and_how_many_trainees(topic, question):
+    """Another round and several projects from one applicant are not in the call; "still in time" asks the
+    dates unless the project is under way or the study is to be ready in time; how many may come to the
+    training is agreed with the recipient country (the answer on support)."""
+    assert answer(question).topic == topic
+
+
+def test_words_that_point_at_the_call_or_a_question_are_not_content(kb):
+    assert kb._words("communiqué") == kb._words("mentionnées") == kb._words("consulta") == []  # no commune, no advice
+    assert kb._words("marzo") == kb._words("March") == kb._words("mars") == [("#month",)]
+    assert kb._words("valija diplomática") == kb._words("diplomatic pouch") == [("#channel",)]
