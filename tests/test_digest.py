@@ -6,6 +6,7 @@ import csv
 import email
 import io
 import re
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from email import policy
 
@@ -291,6 +292,19 @@ def settings_for(tmp_path, **extra):
     return load_settings(env, env_file=None)
 
 
+@contextmanager
+def store_and_writer(settings):
+    """The store at ``settings.db_path`` and a Writer for it, both closed when the block ends (a second
+    block on the same settings is a restart)."""
+    db = open_store(settings.db_path)
+    writer = Writer()
+    try:
+        yield db, writer
+    finally:
+        writer.close()
+        db.conn.close()
+
+
 class FakeTelegram:
     """Stands in for the bot (another module's job): records what it was given, fails for chosen chats."""
 
@@ -316,11 +330,9 @@ def outbox_rows(db):
 
 async def test_exactly_once_across_runs_and_a_restart(tmp_path):
     settings = settings_for(tmp_path)
-    db = open_store(settings.db_path)
-    seed(db)
-    writer = Writer()
-    telegram = FakeTelegram()
-    try:
+    with store_and_writer(settings) as (db, writer):
+        seed(db)
+        telegram = FakeTelegram()
         before = await run_digest_once(db, writer, settings, now=END - timedelta(minutes=1), send_telegram=telegram)
         # 08:59 in Seoul: the digest of 9 March is the one due (the first ever: 24 hours).
         assert before.days == [DAY - timedelta(days=1)]
@@ -331,13 +343,8 @@ async def test_exactly_once_across_runs_and_a_restart(tmp_path):
         assert sorted(first.telegram_sent) == [101, 102, 103]
         again = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=2), send_telegram=telegram)
         assert again.days == [] and again.emails_queued == [] and again.telegram_sent == []
-    finally:
-        writer.close()
-        db.conn.close()
     # A restart: a new connection, a new writer, later the same day.
-    db = open_store(settings.db_path)
-    writer = Writer()
-    try:
+    with store_and_writer(settings) as (db, writer):
         after = await run_digest_once(db, writer, settings, now=END + timedelta(hours=5), send_telegram=telegram)
         assert after.days == [] and after.emails_queued == [] and after.telegram_sent == []
         assert [day for _, day in telegram.sent].count(DAY) == 3
@@ -348,18 +355,13 @@ async def test_exactly_once_across_runs_and_a_restart(tmp_path):
         nxt = await run_digest_once(db, writer, settings, now=END + timedelta(days=1, minutes=1),
                                     send_telegram=telegram)
         assert nxt.periods[DAY + timedelta(days=1)] == (END, END + timedelta(days=1))
-    finally:
-        writer.close()
-        db.conn.close()
 
 
 async def test_catch_up_after_downtime_is_one_digest_covering_the_gap(tmp_path):
     settings = settings_for(tmp_path)
-    db = open_store(settings.db_path)
-    writer = Writer()
-    telegram = FakeTelegram()
-    three_days_ago = END - timedelta(days=3)
-    try:
+    with store_and_writer(settings) as (db, writer):
+        telegram = FakeTelegram()
+        three_days_ago = END - timedelta(days=3)
         first = await run_digest_once(db, writer, settings, now=three_days_ago + timedelta(minutes=1),
                                       send_telegram=telegram)
         assert first.days == [DAY - timedelta(days=3)]
@@ -379,17 +381,12 @@ async def test_catch_up_after_downtime_is_one_digest_covering_the_gap(tmp_path):
         assert days == ["2020-03-07", "2020-03-10"]
         assert [day for _, day in telegram.sent].count(DAY) == 3
         assert digest_period(db, DAY, digest_time=time(9), timezone="Asia/Seoul") == (three_days_ago, END)
-    finally:
-        writer.close()
-        db.conn.close()
 
 
 async def test_a_failing_chat_does_not_stop_the_others_and_is_retried_later(tmp_path):
     settings = settings_for(tmp_path)
-    db = open_store(settings.db_path)
-    writer = Writer()
-    telegram = FakeTelegram(failing={102})
-    try:
+    with store_and_writer(settings) as (db, writer):
+        telegram = FakeTelegram(failing={102})
         report = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=1), send_telegram=telegram)
         assert sorted(report.telegram_sent) == [101, 103]
         assert "unreachable" in report.telegram_failed[102]
@@ -405,18 +402,13 @@ async def test_a_failing_chat_does_not_stop_the_others_and_is_retried_later(tmp_
         later = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=20), send_telegram=telegram)
         assert later.telegram_sent == [102] and later.emails_queued == []
         assert sorted(chat for chat, _ in telegram.sent) == [101, 102, 103]
-    finally:
-        writer.close()
-        db.conn.close()
 
 
 async def test_a_chat_that_blocked_the_bot_is_not_retried_until_the_next_digest_or_a_person_asks(tmp_path):
     settings = settings_for(tmp_path, STAFF_EMAILS="")
-    db = open_store(settings.db_path)
-    seed(db)
-    writer = Writer()
-    telegram = FakeTelegram(refusing={102})
-    try:
+    with store_and_writer(settings) as (db, writer):
+        seed(db)
+        telegram = FakeTelegram(refusing={102})
         report = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=1), send_telegram=telegram)
         assert sorted(report.telegram_sent) == [101, 103] and "blocked" in report.telegram_failed[102]
         state, error = db.execute(
@@ -439,33 +431,23 @@ async def test_a_chat_that_blocked_the_bot_is_not_retried_until_the_next_digest_
                                          send_telegram=telegram)
         assert next_day.days == [DAY + timedelta(days=1)] and sorted(next_day.telegram_sent) == [101, 102]
         assert list(next_day.telegram_failed) == [103]
-    finally:
-        writer.close()
-        db.conn.close()
 
 
 async def test_a_send_cut_short_is_never_repeated(tmp_path):
     """'sending' means we stopped mid-send: maybe delivered, so never sent again."""
     settings = settings_for(tmp_path, STAFF_EMAILS="", STAFF_TELEGRAM_CHATS="101")
-    db = open_store(settings.db_path)
-    writer = Writer()
-    telegram = FakeTelegram()
-    try:
+    with store_and_writer(settings) as (db, writer):
+        telegram = FakeTelegram()
         with transaction(db):
             db.execute("INSERT INTO digests VALUES (?, ?, ?, ?)", [DAY.isoformat(), at(START), at(END), at(END)])
             record_delivery(db, DAY, "telegram", 101, "sending", at=END)
         report = await run_digest_once(db, writer, settings, now=END + timedelta(hours=1), send_telegram=telegram)
         assert report.days == [] and telegram.sent == []
-    finally:
-        writer.close()
-        db.conn.close()
 
 
 async def test_without_a_bot_chats_wait_and_nothing_is_rebuilt_every_minute(tmp_path):
     settings = settings_for(tmp_path, STAFF_EMAILS="ana@staff.example")
-    db = open_store(settings.db_path)
-    writer = Writer()
-    try:
+    with store_and_writer(settings) as (db, writer):
         first = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=1), send_telegram=None)
         assert first.emails_queued == ["ana@staff.example"] and first.telegram_skipped == [101, 102, 103]
         second = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=2), send_telegram=None)
@@ -474,9 +456,6 @@ async def test_without_a_bot_chats_wait_and_nothing_is_rebuilt_every_minute(tmp_
         telegram = FakeTelegram()
         third = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=3), send_telegram=telegram)
         assert sorted(third.telegram_sent) == [101, 102, 103] and third.emails_queued == []
-    finally:
-        writer.close()
-        db.conn.close()
 
 
 # --- Delivery ---------------------------------------------------------------------------
@@ -485,10 +464,8 @@ async def test_without_a_bot_chats_wait_and_nothing_is_rebuilt_every_minute(tmp_
 async def test_email_goes_out_through_smtp_with_chart_inline_and_csv_attached(tmp_path, smtp_server):
     settings = settings_for(tmp_path, STAFF_TELEGRAM_CHATS="", SMTP_HOST=smtp_server.host,
                             SMTP_PORT=str(smtp_server.port), SMTP_SECURITY="none")
-    db = open_store(settings.db_path)
-    seed(db)
-    writer = Writer()
-    try:
+    with store_and_writer(settings) as (db, writer):
+        seed(db)
         await run_digest_once(db, writer, settings, now=END + timedelta(minutes=1), send_telegram=None)
         sender = SmtpSender(SmtpConfig(smtp_server.host, smtp_server.port, None, None, "none"))
         sent = await deliver_due(db, writer, sender, mail_from=settings.mail_from)
@@ -496,9 +473,6 @@ async def test_email_goes_out_through_smtp_with_chart_inline_and_csv_attached(tm
         again = await run_digest_once(db, writer, settings, now=END + timedelta(minutes=5), send_telegram=None)
         assert again.emails_queued == []
         assert (await deliver_due(db, writer, sender, mail_from=settings.mail_from)).sent == 0
-    finally:
-        writer.close()
-        db.conn.close()
     mails = [email.message_from_bytes(m.data, policy=policy.default) for m in smtp_server.received]
     assert sorted(m["To"] for m in mails) == ["ana@staff.example", "bo@staff.example"]
     mail = mails[0]
