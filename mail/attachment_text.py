@@ -471,9 +471,20 @@ _READERS = {
 }
 
 
+def attachment_content(att: Attachment) -> dict | str | None:
+    """What the form reader gets of an attachment: its fields (JSON, as ``attachment_fields``), its
+    text (the rest, as ``attachment_text``), or None. The kind is told once: for a compound file or
+    a zip that means opening it."""
+    kind = _kind(att)
+    return _json_fields(att) if kind == "json" else _text(att, kind)
+
+
 def attachment_text(att: Attachment) -> str | None:
     """The attachment's text for the form reader; None for other or unreadable files."""
-    kind = _kind(att)
+    return _text(att, _kind(att))
+
+
+def _text(att: Attachment, kind: str | None) -> str | None:
     if kind not in _READERS or len(att.data) > MAX_BYTES:
         return None
     # pypdf and openpyxl warn about sloppy files; a warning is no reason to give
@@ -501,7 +512,11 @@ def attachment_fields(att: Attachment) -> dict | None:
 
     Accepts {"applicant": {"country": ...}}, {"applicant.country": ...}, either
     wrapped in {"fields": ...}, and bare field names when unambiguous."""
-    if _kind(att) != "json" or len(att.data) > MAX_BYTES:
+    return _json_fields(att) if _kind(att) == "json" else None
+
+
+def _json_fields(att: Attachment) -> dict | None:
+    if len(att.data) > MAX_BYTES:
         return None
     try:
         data = json.loads(decode_text(att.data))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
-from mail.attachment_text import attachment_fields, attachment_text, is_document
+from mail.attachment_text import attachment_content, is_document
 from mail.language import detect_language
 from mail.message import Attachment, ParsedMessage
 from rules import form
@@ -411,12 +411,11 @@ def extract(msg: ParsedMessage) -> Extraction:
 
 def _attachment_values(att: Attachment) -> tuple[dict, set[str], tuple[str | None, str | None]] | None:
     """(code -> raw value, codes recognised, (label language, text language)) or None."""
-    nested = attachment_fields(att)
-    if nested is not None:
-        values = form.flatten(nested)
+    content = attachment_content(att)
+    if isinstance(content, dict):  # JSON fields
+        values = form.flatten(content)
         return values, set(values), (None, None)
-    text = attachment_text(att)
-    if text is None:
+    if content is None:
         return None
-    layer = _read_text(text)
+    layer = _read_text(content)
     return layer.values, layer.seen, (layer.label_language, layer.language)
